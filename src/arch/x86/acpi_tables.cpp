@@ -1,0 +1,191 @@
+// ACPI table writer: each table built in a byte buffer, checksummed, then copied into guest RAM.
+#include "arch/x86/acpi_tables.hpp"
+
+#include <cstddef>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "arch/x86/cpuid.hpp"
+#include "arch/x86/mptable.hpp"
+
+namespace nimbus::x86 {
+
+namespace {
+
+constexpr char OEM_ID[6] = {'N', 'I', 'M', 'B', 'U', 'S'};
+constexpr char OEM_TABLE_ID[8] = {'N', 'I', 'M', 'B', 'U', 'S', 'V', 'M'};
+constexpr char CREATOR_ID[4] = {'N', 'M', 'B', 'S'};
+constexpr char HYPERVISOR_VENDOR[8] = {'N', 'I', 'M', 'B', 'U', 'S', ' ', ' '};
+constexpr std::uint8_t FADT_REVISION = 6;
+constexpr std::uint8_t FADT_MINOR_VERSION = 5;  // ACPI 6.5
+constexpr std::uint8_t DSDT_REVISION = 2;       // 64-bit AML integers
+constexpr std::uint8_t MADT_REVISION = 5;
+constexpr std::uint8_t XSDT_REVISION = 1;
+constexpr std::uint8_t NMI_LINT = 1;  // as in the MP table: NMI on LINT1 of every local APIC
+
+std::uint8_t checksum_for(std::span<const std::uint8_t> bytes)
+{
+    std::uint8_t sum = 0;
+    for (std::uint8_t byte : bytes)
+        sum = static_cast<std::uint8_t>(sum + byte);
+    return static_cast<std::uint8_t>(0x100 - sum);
+}
+
+template <typename T>
+void append(std::vector<std::uint8_t>& out, const T& value)
+{
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(&value);
+    out.insert(out.end(), bytes, bytes + sizeof value);
+}
+
+std::uint64_t align16(std::uint64_t value)
+{
+    return (value + 15) & ~std::uint64_t{15};
+}
+
+acpi::SdtHeader make_header(const char (&signature)[5], std::uint8_t revision)
+{
+    acpi::SdtHeader header{};
+    std::memcpy(header.signature, signature, sizeof header.signature);
+    header.revision = revision;
+    std::memcpy(header.oem_id, OEM_ID, sizeof header.oem_id);
+    std::memcpy(header.oem_table_id, OEM_TABLE_ID, sizeof header.oem_table_id);
+    header.oem_revision = 1;
+    std::memcpy(header.creator_id, CREATOR_ID, sizeof header.creator_id);
+    header.creator_revision = 1;
+    return header;
+}
+
+// Fills in the SDT header's length and checksum once the whole table is in `table`.
+void seal(std::vector<std::uint8_t>& table)
+{
+    auto length = static_cast<std::uint32_t>(table.size());
+    std::memcpy(table.data() + offsetof(acpi::SdtHeader, length), &length, sizeof length);
+    table[offsetof(acpi::SdtHeader, checksum)] = 0;
+    table[offsetof(acpi::SdtHeader, checksum)] = checksum_for(table);
+}
+
+std::vector<std::uint8_t> build_dsdt()
+{
+    // No AML: devices come from the kernel command line (virtio-mmio) and the legacy ports.
+    std::vector<std::uint8_t> table;
+    append(table, make_header("DSDT", DSDT_REVISION));
+    seal(table);
+    return table;
+}
+
+std::vector<std::uint8_t> build_fadt(std::uint64_t dsdt_address)
+{
+    acpi::Fadt fadt{};
+    fadt.header = make_header("FACP", FADT_REVISION);
+    // No PM1, GPE or SCI: Linux then skips the PIC and PIT and relies on the local APIC timer.
+    fadt.flags = FADT_FLAG_HW_REDUCED_ACPI;
+    fadt.iapc_boot_arch = FADT_BOOT_ARCH_VGA_NOT_PRESENT;
+    fadt.fadt_minor_version = FADT_MINOR_VERSION;
+    // Both pointers, as ACPICA warns when a 32-bit and a 64-bit field disagree.
+    fadt.dsdt = static_cast<std::uint32_t>(dsdt_address);
+    fadt.x_dsdt = dsdt_address;
+    std::memcpy(fadt.hypervisor_vendor_identity, HYPERVISOR_VENDOR, sizeof fadt.hypervisor_vendor_identity);
+    std::vector<std::uint8_t> table;
+    append(table, fadt);
+    seal(table);
+    return table;
+}
+
+std::vector<std::uint8_t> build_madt(std::uint32_t vcpu_count)
+{
+    acpi::MadtHeader madt{};
+    madt.header = make_header("APIC", MADT_REVISION);
+    madt.local_apic_address = LOCAL_APIC_DEFAULT_ADDRESS;
+    // KVM's in-kernel irqchip does include the 8259 pair, so the OS should know to mask it.
+    madt.flags = MADT_FLAG_PCAT_COMPAT;
+    std::vector<std::uint8_t> table;
+    append(table, madt);
+
+    for (std::uint32_t i = 0; i < vcpu_count; ++i) {
+        acpi::MadtLocalApic cpu{};
+        cpu.type = acpi::MADT_LOCAL_APIC;
+        cpu.length = sizeof cpu;
+        cpu.processor_uid = static_cast<std::uint8_t>(i);
+        cpu.apic_id = static_cast<std::uint8_t>(apic_id_for(i));
+        cpu.flags = acpi::MADT_LOCAL_APIC_ENABLED;
+        append(table, cpu);
+    }
+
+    acpi::MadtIoApic io_apic{};
+    io_apic.type = acpi::MADT_IO_APIC;
+    io_apic.length = sizeof io_apic;
+    io_apic.io_apic_id = static_cast<std::uint8_t>(io_apic_id_for(vcpu_count));
+    io_apic.io_apic_address = IO_APIC_DEFAULT_ADDRESS;
+    io_apic.global_system_interrupt_base = 0;
+    append(table, io_apic);
+
+    acpi::MadtLocalApicNmi nmi{};
+    nmi.type = acpi::MADT_LOCAL_APIC_NMI;
+    nmi.length = sizeof nmi;
+    nmi.processor_uid = acpi::MADT_ALL_PROCESSORS;
+    nmi.flags = 0;  // conforms to the bus
+    nmi.lint = NMI_LINT;
+    append(table, nmi);
+
+    seal(table);
+    return table;
+}
+
+std::vector<std::uint8_t> build_xsdt(std::span<const std::uint64_t> entries)
+{
+    std::vector<std::uint8_t> table;
+    append(table, make_header("XSDT", XSDT_REVISION));
+    for (std::uint64_t entry : entries)
+        append(table, entry);
+    seal(table);
+    return table;
+}
+
+std::vector<std::uint8_t> build_rsdp(std::uint64_t xsdt_address)
+{
+    acpi::Rsdp rsdp{};
+    std::memcpy(rsdp.signature, "RSD PTR ", sizeof rsdp.signature);
+    std::memcpy(rsdp.oem_id, OEM_ID, sizeof rsdp.oem_id);
+    rsdp.revision = 2;
+    rsdp.length = sizeof rsdp;
+    rsdp.xsdt_address = xsdt_address;
+    std::vector<std::uint8_t> bytes;
+    append(bytes, rsdp);
+    bytes[offsetof(acpi::Rsdp, checksum)] = checksum_for(std::span(bytes).first(20));
+    bytes[offsetof(acpi::Rsdp, extended_checksum)] = checksum_for(bytes);
+    return bytes;
+}
+
+}  // namespace
+
+Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_count)
+{
+    if (vcpu_count == 0 || vcpu_count > MAX_VCPU_COUNT)
+        return fail("write ACPI tables", "{} vCPUs: the MADT describes 1 to {} (8-bit xAPIC ids)", vcpu_count,
+                    MAX_VCPU_COUNT);
+
+    // Lay out RSDP, XSDT, FADT, DSDT, MADT in that order, each on a 16-byte boundary.
+    constexpr std::size_t XSDT_ENTRY_COUNT = 2;  // FADT and MADT; the DSDT hangs off the FADT
+    const std::uint64_t xsdt_address = align16(RSDP_ADDRESS + sizeof(acpi::Rsdp));
+    const std::uint64_t fadt_address =
+        align16(xsdt_address + sizeof(acpi::SdtHeader) + XSDT_ENTRY_COUNT * sizeof(std::uint64_t));
+    const std::uint64_t dsdt_address = align16(fadt_address + sizeof(acpi::Fadt));
+    std::vector<std::uint8_t> dsdt = build_dsdt();
+    const std::uint64_t madt_address = align16(dsdt_address + dsdt.size());
+    std::vector<std::uint8_t> madt = build_madt(vcpu_count);
+    if (madt_address + madt.size() > ACPI_AREA_END)
+        return fail("write ACPI tables", "tables for {} vCPUs end at {:#x}, past {:#x}", vcpu_count,
+                    madt_address + madt.size(), ACPI_AREA_END);
+
+    const std::uint64_t xsdt_entries[XSDT_ENTRY_COUNT] = {fadt_address, madt_address};
+    TRY(memory.write(RSDP_ADDRESS, build_rsdp(xsdt_address)));
+    TRY(memory.write(xsdt_address, build_xsdt(xsdt_entries)));
+    TRY(memory.write(fadt_address, build_fadt(dsdt_address)));
+    TRY(memory.write(dsdt_address, dsdt));
+    TRY(memory.write(madt_address, madt));
+    return {};
+}
+
+}  // namespace nimbus::x86

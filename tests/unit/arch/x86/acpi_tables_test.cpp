@@ -1,0 +1,171 @@
+// Tests for the ACPI tables: found from the RSDP as Linux does, checksummed, and the MADT read back.
+#include "arch/x86/acpi_tables.hpp"
+
+#include <cstring>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "arch/x86/boot_layout.hpp"
+#include "arch/x86/cpuid.hpp"
+#include "arch/x86/mptable.hpp"
+
+namespace nimbus::x86 {
+namespace {
+
+GuestMemory make_memory()
+{
+    auto memory = GuestMemory::create(64 << 20);
+    EXPECT_TRUE(memory) << memory.error().message();
+    return std::move(*memory);
+}
+
+std::uint8_t byte_sum(const GuestMemory& memory, std::uint64_t address, std::uint64_t length)
+{
+    auto bytes = memory.span(address, length);
+    EXPECT_TRUE(bytes) << bytes.error().message();
+    std::uint8_t sum = 0;
+    for (std::uint8_t b : *bytes)
+        sum = static_cast<std::uint8_t>(sum + b);
+    return sum;
+}
+
+// Linux's acpi_find_root_pointer: "RSD PTR " on a 16-byte boundary with a valid checksum.
+std::uint64_t find_rsdp(const GuestMemory& memory)
+{
+    for (std::uint64_t address = ACPI_AREA_START; address + sizeof(acpi::Rsdp) <= ACPI_AREA_END; address += 16) {
+        auto rsdp = memory.read_object<acpi::Rsdp>(address);
+        if (rsdp && std::memcmp(rsdp->signature, "RSD PTR ", 8) == 0 && byte_sum(memory, address, 20) == 0)
+            return address;
+    }
+    return 0;
+}
+
+struct MadtContents {
+    std::vector<acpi::MadtLocalApic> cpus;
+    std::vector<acpi::MadtIoApic> io_apics;
+    std::vector<acpi::MadtLocalApicNmi> nmis;
+    std::size_t overrides = 0;
+    acpi::MadtHeader header{};
+};
+
+MadtContents read_madt(const GuestMemory& memory, std::uint64_t address)
+{
+    MadtContents contents;
+    contents.header = *memory.read_object<acpi::MadtHeader>(address);
+    auto table = *memory.span(address, contents.header.header.length);
+    for (std::size_t offset = sizeof(acpi::MadtHeader); offset < table.size();) {
+        std::uint8_t type = table[offset];
+        std::uint8_t length = table[offset + 1];
+        EXPECT_GE(length, 2);
+        EXPECT_LE(offset + length, table.size());
+        if (length < 2 || offset + length > table.size())
+            break;
+        const std::uint8_t* bytes = table.data() + offset;
+        if (type == acpi::MADT_LOCAL_APIC && length == sizeof(acpi::MadtLocalApic)) {
+            contents.cpus.emplace_back();
+            std::memcpy(&contents.cpus.back(), bytes, length);
+        } else if (type == acpi::MADT_IO_APIC && length == sizeof(acpi::MadtIoApic)) {
+            contents.io_apics.emplace_back();
+            std::memcpy(&contents.io_apics.back(), bytes, length);
+        } else if (type == acpi::MADT_LOCAL_APIC_NMI && length == sizeof(acpi::MadtLocalApicNmi)) {
+            contents.nmis.emplace_back();
+            std::memcpy(&contents.nmis.back(), bytes, length);
+        } else if (type == acpi::MADT_INTERRUPT_SOURCE_OVERRIDE) {
+            ++contents.overrides;
+        } else {
+            ADD_FAILURE() << "unexpected MADT entry type " << int{type} << " length " << int{length};
+        }
+        offset += length;
+    }
+    return contents;
+}
+
+class AcpiForVcpus : public testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(AcpiForVcpus, TablesAreFoundChecksummedAndDescribeTheMachine)
+{
+    const std::uint32_t vcpus = GetParam();
+    GuestMemory memory = make_memory();
+    auto written = write_acpi_tables(memory, vcpus);
+    ASSERT_TRUE(written) << written.error().message();
+
+    std::uint64_t rsdp_address = find_rsdp(memory);
+    ASSERT_EQ(rsdp_address, RSDP_ADDRESS);
+    auto rsdp = *memory.read_object<acpi::Rsdp>(rsdp_address);
+    EXPECT_EQ(rsdp.revision, 2);
+    EXPECT_EQ(rsdp.length, sizeof(acpi::Rsdp));
+    EXPECT_EQ(byte_sum(memory, rsdp_address, rsdp.length), 0) << "extended checksum";
+
+    auto xsdt = *memory.read_object<acpi::SdtHeader>(rsdp.xsdt_address);
+    ASSERT_EQ(std::memcmp(xsdt.signature, "XSDT", 4), 0);
+    EXPECT_EQ(byte_sum(memory, rsdp.xsdt_address, xsdt.length), 0);
+    ASSERT_EQ((xsdt.length - sizeof xsdt) % 8, 0u);
+
+    // Every table the XSDT names: signature, checksum, and inside the reserved BIOS area.
+    std::map<std::string, std::uint64_t> tables;
+    for (std::uint64_t offset = sizeof xsdt; offset < xsdt.length; offset += 8) {
+        std::uint64_t address = *memory.read_object<std::uint64_t>(rsdp.xsdt_address + offset);
+        auto header = *memory.read_object<acpi::SdtHeader>(address);
+        EXPECT_EQ(byte_sum(memory, address, header.length), 0) << std::string(header.signature, 4);
+        EXPECT_GE(address, ACPI_AREA_START);
+        EXPECT_LE(address + header.length, ACPI_AREA_END);
+        EXPECT_EQ(address % 8, 0u);
+        tables[std::string(header.signature, 4)] = address;
+    }
+    ASSERT_EQ(tables.size(), 2u);
+    ASSERT_TRUE(tables.contains("FACP") && tables.contains("APIC"));
+
+    auto fadt = *memory.read_object<acpi::Fadt>(tables["FACP"]);
+    EXPECT_EQ(fadt.header.length, sizeof(acpi::Fadt));
+    EXPECT_EQ(fadt.header.revision, 6);
+    EXPECT_NE(fadt.flags & FADT_FLAG_HW_REDUCED_ACPI, 0u);
+    EXPECT_EQ(fadt.x_dsdt, fadt.dsdt);
+    auto dsdt = *memory.read_object<acpi::SdtHeader>(fadt.x_dsdt);
+    EXPECT_EQ(std::memcmp(dsdt.signature, "DSDT", 4), 0);
+    EXPECT_EQ(dsdt.length, sizeof(acpi::SdtHeader));
+    EXPECT_EQ(byte_sum(memory, fadt.x_dsdt, dsdt.length), 0);
+
+    MadtContents madt = read_madt(memory, tables["APIC"]);
+    EXPECT_EQ(madt.header.local_apic_address, LOCAL_APIC_DEFAULT_ADDRESS);
+    ASSERT_EQ(madt.cpus.size(), vcpus);
+    for (std::uint32_t i = 0; i < vcpus; ++i) {
+        EXPECT_EQ(madt.cpus[i].apic_id, apic_id_for(i));
+        EXPECT_EQ(madt.cpus[i].processor_uid, i);
+        EXPECT_EQ(madt.cpus[i].flags, acpi::MADT_LOCAL_APIC_ENABLED);
+    }
+    ASSERT_EQ(madt.io_apics.size(), 1u);
+    EXPECT_EQ(madt.io_apics[0].io_apic_id, io_apic_id_for(vcpus));
+    EXPECT_EQ(madt.io_apics[0].io_apic_address, IO_APIC_DEFAULT_ADDRESS);
+    EXPECT_EQ(madt.io_apics[0].global_system_interrupt_base, 0u);
+    EXPECT_EQ(madt.overrides, 0u) << "GSI i = IO APIC pin i, as KVM routes by default";
+    ASSERT_EQ(madt.nmis.size(), 1u);
+    EXPECT_EQ(madt.nmis[0].lint, 1);
+    EXPECT_EQ(madt.nmis[0].processor_uid, acpi::MADT_ALL_PROCESSORS);
+}
+
+INSTANTIATE_TEST_SUITE_P(Vcpus, AcpiForVcpus, testing::Values(1u, 2u, 8u, MAX_VCPU_COUNT));
+
+TEST(AcpiTables, RejectsTooManyOrNoVcpus)
+{
+    GuestMemory memory = make_memory();
+    EXPECT_FALSE(write_acpi_tables(memory, 0));
+    EXPECT_FALSE(write_acpi_tables(memory, MAX_VCPU_COUNT + 1));
+    EXPECT_EQ(find_rsdp(memory), 0u);
+}
+
+TEST(AcpiTables, CoexistWithTheMpTable)
+{
+    GuestMemory memory = make_memory();
+    EXPECT_LE(EBDA_START + mptable_size(MAX_VCPU_COUNT), ACPI_AREA_START);
+    ASSERT_TRUE(write_mptable(memory, MAX_VCPU_COUNT));
+    ASSERT_TRUE(write_acpi_tables(memory, MAX_VCPU_COUNT));
+    auto summary = parse_mptable(memory);
+    ASSERT_TRUE(summary) << summary.error().message();
+    EXPECT_EQ(summary->cpus.size(), MAX_VCPU_COUNT);
+    EXPECT_EQ(find_rsdp(memory), RSDP_ADDRESS);
+}
+
+}  // namespace
+}  // namespace nimbus::x86
