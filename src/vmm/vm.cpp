@@ -1,0 +1,181 @@
+// Vm: machine construction and the run loop.
+#include "vmm/vm.hpp"
+
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <initializer_list>
+
+#include "arch/x86/boot_layout.hpp"
+#include "arch/x86/boot_msrs.hpp"
+#include "arch/x86/cpuid.hpp"
+#include "arch/x86/linux_loader.hpp"
+#include "arch/x86/long_mode.hpp"
+#include "arch/x86/mptable.hpp"
+#include "base/log.hpp"
+#include "devices/legacy/cmos_rtc.hpp"
+#include "devices/legacy/i8042.hpp"
+#include "devices/legacy/serial_8250.hpp"
+#include "vmm/irqfd_line.hpp"
+#include "vmm/serial_console.hpp"
+
+namespace nimbus {
+
+namespace {
+// KVM on Intel needs three pages for the real-mode TSS and one for the identity map, inside the
+// 32-bit MMIO hole where no RAM is (the addresses QEMU and Firecracker use).
+constexpr std::uint64_t TSS_ADDRESS = 0xfffb'd000;
+constexpr std::uint64_t IDENTITY_MAP_ADDRESS = 0xfffb'c000;
+constexpr std::uint16_t COM1_PORT = 0x3f8;
+constexpr std::uint32_t COM1_IRQ = 4;
+}  // namespace
+
+Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
+{
+    auto memory = TRY(GuestMemory::create(config.memory_mib << 20));
+    auto boot = TRY(x86::load_linux(memory, {config.kernel, config.initrd, config.cmdline}));
+    TRY(x86::write_mptable(memory, config.vcpus));
+    TRY(x86::write_boot_page_tables(memory));
+    TRY(x86::write_boot_gdt(memory));
+
+    auto kvm = TRY(Kvm::open());
+    auto vm_fd = TRY(kvm.create_vm());
+    auto loop = TRY(EventLoop::create());
+    std::unique_ptr<Vm> vm(new Vm(std::move(memory), std::move(kvm), std::move(vm_fd), std::move(loop)));
+    TRY(vm->set_up_memory());
+    TRY(vm->set_up_devices());
+    TRY(vm->set_up_vcpus(config.vcpus, boot.entry, boot.zero_page));
+    return vm;
+}
+
+Vm::Vm(GuestMemory memory, Kvm kvm, VmFd vm, EventLoop loop)
+    : m_memory(std::move(memory)), m_kvm(std::move(kvm)), m_vm(std::move(vm)), m_loop(std::move(loop))
+{
+}
+
+Vm::~Vm()
+{
+    for (auto& vcpu : m_vcpus)
+        vcpu->kick();
+    m_vcpus.clear();  // joins
+}
+
+Result<void> Vm::set_up_memory()
+{
+    TRY(m_vm.set_tss_address(TSS_ADDRESS));
+    TRY(m_vm.set_identity_map_address(IDENTITY_MAP_ADDRESS));
+    TRY(m_vm.create_irqchip());
+    TRY(m_vm.create_pit2());
+    std::uint32_t slot = 0;
+    for (const GuestRegion& region : m_memory.regions())
+        TRY(m_vm.set_user_memory_region(slot++, region.guest_address, region.size(), region.mapping.data()));
+    return {};
+}
+
+Result<void> Vm::set_up_devices()
+{
+    m_serial_irq = TRY(IrqFdLine::create(m_vm, COM1_IRQ));
+    m_serial = std::make_shared<Serial8250>(*m_serial_irq, [this](std::span<const std::uint8_t> bytes) {
+        int fd = m_output_fd.load(std::memory_order_relaxed);
+        while (fd >= 0 && !bytes.empty()) {
+            ssize_t written = ::write(fd, bytes.data(), bytes.size());
+            if (written <= 0) {
+                if (written < 0 && errno == EINTR)
+                    continue;
+                return;  // the console is gone; the guest keeps running
+            }
+            bytes = bytes.subspan(static_cast<std::size_t>(written));
+        }
+    });
+    TRY(m_pio_bus.insert(COM1_PORT, 8, m_serial));
+    TRY(m_pio_bus.insert(0x60, 5, std::make_shared<I8042>(*this)));
+    std::uint64_t low = std::min(m_memory.size(), MMIO_HOLE_START);
+    TRY(m_pio_bus.insert(0x70, 2, std::make_shared<CmosRtc>(low, m_memory.size() - low)));
+    return {};
+}
+
+Result<void> Vm::set_up_vcpus(std::uint32_t count, std::uint64_t entry, std::uint64_t zero_page)
+{
+    VcpuThread::install_kick_handler();
+    auto supported = TRY(m_kvm.supported_cpuid());
+    std::size_t run_size = TRY(m_kvm.vcpu_mmap_size());
+    auto msrs = x86::boot_msrs();
+    for (std::uint32_t index = 0; index < count; ++index) {
+        auto vcpu = TRY(m_vm.create_vcpu(index, run_size));
+        TRY(vcpu.set_cpuid(x86::build_cpuid(supported, index, count)));
+        TRY(vcpu.set_msrs(msrs));
+        TRY(vcpu.set_lapic_lint_modes());
+        // Application processors wait for INIT/SIPI in the in-kernel APIC; only the BSP gets state.
+        if (index == 0) {
+            auto sregs = TRY(vcpu.sregs());
+            x86::set_long_mode_sregs(sregs);
+            TRY(vcpu.set_sregs(sregs));
+            TRY(vcpu.set_regs(x86::boot_regs(entry, zero_page)));
+            TRY(vcpu.set_fpu(x86::boot_fpu()));
+        }
+        m_vcpus.push_back(std::make_unique<VcpuThread>(std::move(vcpu), m_pio_bus, m_mmio_bus, m_memory, *this));
+    }
+    return {};
+}
+
+Result<VmExitReason> Vm::run(int input_fd, int output_fd, bool escape_enabled)
+{
+    m_output_fd.store(output_fd);
+    SerialConsole console(
+        [this](std::span<const std::uint8_t> bytes) { return m_serial->enqueue_input(bytes); },
+        [this] { request_exit(VmExitReason::Interrupted); }, escape_enabled);
+    auto read_input = [&console, input_fd]() -> bool {
+        std::uint8_t buffer[256];
+        ssize_t count = ::read(input_fd, buffer, sizeof buffer);
+        if (count > 0)
+            console.input({buffer, static_cast<std::size_t>(count)});
+        return count > 0 || (count < 0 && (errno == EINTR || errno == EAGAIN));
+    };
+    if (input_fd >= 0) {
+        auto added = m_loop.add(input_fd, [&, input_fd] {
+            if (!read_input())
+                (void)m_loop.remove(input_fd);  // end of input: the guest runs on without it
+        });
+        // epoll refuses regular files (and /dev/null): such input is all there at once.
+        if (!added && added.error().errno_value == EPERM)
+            while (read_input() && console.pending_size() < SerialConsole::MAX_PENDING) {
+            }
+        else if (!added)
+            return std::unexpected(added.error());
+    }
+    m_loop.set_tick(10, [&console] { console.flush_pending(); });
+
+    // SIGINT/SIGTERM/SIGHUP end the VM through the loop, so the terminal and devices are restored
+    // by their destructors; blocked before the vCPU threads start, so they inherit the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int signal_number : {SIGINT, SIGTERM, SIGHUP})
+        sigaddset(&signals, signal_number);
+    ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    UniqueFd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signal_fd.valid())
+        return fail_errno("signalfd");
+    TRY(m_loop.add(signal_fd.get(), [this] { request_exit(VmExitReason::Interrupted); }));
+
+    for (auto& vcpu : m_vcpus)
+        vcpu->start();
+    auto loop_result = m_loop.run();
+    for (auto& vcpu : m_vcpus)
+        vcpu->kick();
+    for (auto& vcpu : m_vcpus)
+        vcpu->join();
+    m_output_fd.store(-1);
+    if (!loop_result)
+        return std::unexpected(loop_result.error());
+    return static_cast<VmExitReason>(m_exit_reason.load());
+}
+
+void Vm::request_exit(VmExitReason reason)
+{
+    int expected = -1;
+    if (m_exit_reason.compare_exchange_strong(expected, static_cast<int>(reason)))
+        m_loop.stop();
+}
+
+}  // namespace nimbus

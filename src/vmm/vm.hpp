@@ -1,0 +1,50 @@
+// Vm: owns guest memory, the KVM VM, buses, devices and vCPU threads; runs a guest to its end.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "devices/vm_control.hpp"
+#include "kvm/kvm.hpp"
+#include "memory/guest_memory.hpp"
+#include "vmm/bus.hpp"
+#include "vmm/event_loop.hpp"
+#include "vmm/vcpu_thread.hpp"
+#include "vmm/vm_config.hpp"
+
+namespace nimbus {
+
+class Serial8250;
+class InterruptLine;
+
+class Vm final : public VmControl {
+public:
+    // Loads the kernel (files are checked before /dev/kvm is opened), then builds the machine.
+    static Result<std::unique_ptr<Vm>> create(const VmConfig& config);
+    ~Vm() override;
+
+    // Runs until the guest powers off, resets or fails; the UART is wired to (input_fd, output_fd).
+    Result<VmExitReason> run(int input_fd, int output_fd, bool escape_enabled);
+    void request_exit(VmExitReason reason) override;
+
+private:
+    Vm(GuestMemory memory, Kvm kvm, VmFd vm, EventLoop loop);
+    Result<void> set_up_memory();
+    Result<void> set_up_devices();
+    Result<void> set_up_vcpus(std::uint32_t count, std::uint64_t entry, std::uint64_t zero_page);
+
+    GuestMemory m_memory;
+    Kvm m_kvm;
+    VmFd m_vm;
+    EventLoop m_loop;
+    Bus m_pio_bus{"pio"};
+    Bus m_mmio_bus{"mmio"};
+    std::unique_ptr<InterruptLine> m_serial_irq;
+    std::shared_ptr<Serial8250> m_serial;
+    std::atomic<int> m_output_fd{-1};
+    std::vector<std::unique_ptr<VcpuThread>> m_vcpus;
+    std::atomic<int> m_exit_reason{-1};
+};
+
+}  // namespace nimbus

@@ -1,0 +1,20 @@
+// VmConfig: what the VMM needs to build a machine, from `nimbus run` or a domain config.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace nimbus {
+
+struct VmConfig final {
+    std::uint64_t memory_mib = 256;
+    std::uint32_t vcpus = 1;
+    std::string kernel;
+    std::string initrd;  // empty: none
+    std::string cmdline;
+};
+
+// Checks the numbers a user typed (files are checked when they are loaded).
+std::string validate_vm_config(const VmConfig& config);  // empty when valid
+
+}  // namespace nimbus
