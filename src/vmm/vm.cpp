@@ -7,6 +7,7 @@
 #include <csignal>
 #include <initializer_list>
 
+#include "arch/x86/acpi_tables.hpp"
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/boot_msrs.hpp"
 #include "arch/x86/cpuid.hpp"
@@ -35,7 +36,9 @@ Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
 {
     auto memory = TRY(GuestMemory::create(config.memory_mib << 20));
     auto boot = TRY(x86::load_linux(memory, {config.kernel, config.initrd, config.cmdline}));
+    // Both: kernels without CONFIG_X86_MPPARSE (Debian's cloud kernel) find CPUs only in the MADT.
     TRY(x86::write_mptable(memory, config.vcpus));
+    TRY(x86::write_acpi_tables(memory, config.vcpus));
     TRY(x86::write_boot_page_tables(memory));
     TRY(x86::write_boot_gdt(memory));
 

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "arch/x86/aml.hpp"
 #include "arch/x86/cpuid.hpp"
 #include "arch/x86/mptable.hpp"
 
@@ -23,6 +24,9 @@ constexpr std::uint8_t DSDT_REVISION = 2;       // 64-bit AML integers
 constexpr std::uint8_t MADT_REVISION = 5;
 constexpr std::uint8_t XSDT_REVISION = 1;
 constexpr std::uint8_t NMI_LINT = 1;  // as in the MP table: NMI on LINT1 of every local APIC
+constexpr std::uint16_t COM1_PORT = 0x3F8;  // the UART nimbus emulates as the console
+constexpr std::uint8_t COM1_PORT_COUNT = 8;
+constexpr std::uint8_t COM1_IRQ = 4;
 
 std::uint8_t checksum_for(std::span<const std::uint8_t> bytes)
 {
@@ -66,11 +70,27 @@ void seal(std::vector<std::uint8_t>& table)
     table[offsetof(acpi::SdtHeader, checksum)] = checksum_for(table);
 }
 
+// The legacy devices a hardware-reduced OS cannot assume. Linux then has no PIC and
+// preallocates no ISA IRQs, so the 8250 driver's built-in IRQ 4 for ttyS0 maps to nothing; the
+// ACPI PNP layer reads this _CRS, registers GSI 4 with the IO APIC and 8250_pnp hands the port
+// that IRQ. Laid out as QEMU's microvm does (Scope (\_SB) { Device (COM1) ... }). The i8042 is
+// left out: Linux resets through port 0x64 without looking for it. So is the RTC: its IRQ 8 would
+// let rtc_cmos bind, but it would then wait for update interrupts CmosRtc never raises.
+aml::Bytes build_dsdt_aml()
+{
+    aml::Bytes resources = aml::io(COM1_PORT, COM1_PORT, 0, COM1_PORT_COUNT);
+    aml::append(resources, aml::irq_no_flags(COM1_IRQ));
+    aml::Bytes com1 = aml::name("_HID", aml::eisa_id("PNP0501"));
+    aml::append(com1, aml::name("_UID", aml::integer(0)));
+    aml::append(com1, aml::name("_CRS", aml::resource_template(resources)));
+    return aml::scope("\\_SB", aml::device("COM1", com1));
+}
+
 std::vector<std::uint8_t> build_dsdt()
 {
-    // No AML: devices come from the kernel command line (virtio-mmio) and the legacy ports.
     std::vector<std::uint8_t> table;
     append(table, make_header("DSDT", DSDT_REVISION));
+    aml::append(table, build_dsdt_aml());
     seal(table);
     return table;
 }
@@ -79,7 +99,9 @@ std::vector<std::uint8_t> build_fadt(std::uint64_t dsdt_address)
 {
     acpi::Fadt fadt{};
     fadt.header = make_header("FACP", FADT_REVISION);
-    // No PM1, GPE or SCI: Linux then skips the PIC and PIT and relies on the local APIC timer.
+    // No PM1, GPE or SCI blocks: without this flag ACPICA insists on them and will not start its
+    // interpreter. Linux then skips the PIC and PIT (the local APIC timer drives it) and learns
+    // of the UART from the DSDT.
     fadt.flags = FADT_FLAG_HW_REDUCED_ACPI;
     fadt.iapc_boot_arch = FADT_BOOT_ARCH_VGA_NOT_PRESENT;
     fadt.fadt_minor_version = FADT_MINOR_VERSION;
@@ -121,6 +143,10 @@ std::vector<std::uint8_t> build_madt(std::uint32_t vcpu_count)
     io_apic.global_system_interrupt_base = 0;
     append(table, io_apic);
 
+    // No interrupt source overrides: they describe ISA IRQs that reach a GSI other than their own
+    // number (QEMU's IRQ0 -> GSI2), and KVM's default routing wires ISA IRQ n to IO APIC pin n,
+    // the PIT included. Identity overrides do not help a hardware-reduced Linux either: it maps
+    // ISA IRQs only for devices the DSDT describes (see build_dsdt_aml).
     acpi::MadtLocalApicNmi nmi{};
     nmi.type = acpi::MADT_LOCAL_APIC_NMI;
     nmi.length = sizeof nmi;

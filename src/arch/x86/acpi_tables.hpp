@@ -1,4 +1,4 @@
-// ACPI tables for a hardware-reduced machine: RSDP, XSDT, FADT, an empty DSDT and the MADT.
+// ACPI tables for a hardware-reduced machine: RSDP, XSDT, FADT, a DSDT naming COM1, the MADT.
 #pragma once
 
 #include <cstdint>
@@ -161,6 +161,7 @@ static_assert(sizeof(MadtLocalApicNmi) == 6);
 // The MADT lists apic_id_for(i) for each vCPU and the IO APIC as io_apic_id_for(vcpu_count) with
 // GSI base 0, like the MP table, and has no interrupt source override: KVM's default routing
 // sends GSI i to IO APIC pin i, IRQ0 included, and with HW_REDUCED_ACPI Linux starts no PIT timer.
+// The DSDT describes the UART at 0x3F8 / IRQ 4 (PNP0501) so that Linux maps the console's IRQ.
 Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_count);
 
 }  // namespace nimbus::x86

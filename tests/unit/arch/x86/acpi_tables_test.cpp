@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -82,6 +83,15 @@ MadtContents read_madt(const GuestMemory& memory, std::uint64_t address)
     return contents;
 }
 
+// Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501")) Name (_UID, Zero)
+//   Name (_CRS, ResourceTemplate () { IO (Decode16, 0x03F8, 0x03F8, 0x00, 0x08) IRQNoFlags () {4} })
+// } }, byte for byte as `iasl -oa` compiles it (plain iasl drops the redundant root prefix).
+const std::vector<std::uint8_t> COM1_AML{
+    0x10, 0x33, 0x5C, 0x5F, 0x53, 0x42, 0x5F, 0x5B, 0x82, 0x2B, 0x43, 0x4F, 0x4D, 0x31, 0x08, 0x5F, 0x48, 0x49,
+    0x44, 0x0C, 0x41, 0xD0, 0x05, 0x01, 0x08, 0x5F, 0x55, 0x49, 0x44, 0x00, 0x08, 0x5F, 0x43, 0x52, 0x53, 0x11,
+    0x10, 0x0A, 0x0D, 0x47, 0x01, 0xF8, 0x03, 0xF8, 0x03, 0x00, 0x08, 0x22, 0x10, 0x00, 0x79, 0x00,
+};
+
 class AcpiForVcpus : public testing::TestWithParam<std::uint32_t> {};
 
 TEST_P(AcpiForVcpus, TablesAreFoundChecksummedAndDescribeTheMachine)
@@ -124,8 +134,12 @@ TEST_P(AcpiForVcpus, TablesAreFoundChecksummedAndDescribeTheMachine)
     EXPECT_EQ(fadt.x_dsdt, fadt.dsdt);
     auto dsdt = *memory.read_object<acpi::SdtHeader>(fadt.x_dsdt);
     EXPECT_EQ(std::memcmp(dsdt.signature, "DSDT", 4), 0);
-    EXPECT_EQ(dsdt.length, sizeof(acpi::SdtHeader));
     EXPECT_EQ(byte_sum(memory, fadt.x_dsdt, dsdt.length), 0);
+    EXPECT_GE(fadt.x_dsdt, ACPI_AREA_START);
+    EXPECT_LE(fadt.x_dsdt + dsdt.length, ACPI_AREA_END);
+    ASSERT_GT(dsdt.length, sizeof dsdt);
+    auto aml = *memory.span(fadt.x_dsdt + sizeof dsdt, dsdt.length - sizeof dsdt);
+    EXPECT_EQ(std::vector<std::uint8_t>(aml.begin(), aml.end()), COM1_AML);
 
     MadtContents madt = read_madt(memory, tables["APIC"]);
     EXPECT_EQ(madt.header.local_apic_address, LOCAL_APIC_DEFAULT_ADDRESS);
