@@ -9,6 +9,7 @@
 #include "arch/x86/aml.hpp"
 #include "arch/x86/cpuid.hpp"
 #include "arch/x86/mptable.hpp"
+#include "arch/x86/table_bytes.hpp"
 
 namespace nimbus::x86 {
 
@@ -27,21 +28,6 @@ constexpr std::uint8_t NMI_LINT = 1;  // as in the MP table: NMI on LINT1 of eve
 constexpr std::uint16_t COM1_PORT = 0x3F8;  // the UART nimbus emulates as the console
 constexpr std::uint8_t COM1_PORT_COUNT = 8;
 constexpr std::uint8_t COM1_IRQ = 4;
-
-std::uint8_t checksum_for(std::span<const std::uint8_t> bytes)
-{
-    std::uint8_t sum = 0;
-    for (std::uint8_t byte : bytes)
-        sum = static_cast<std::uint8_t>(sum + byte);
-    return static_cast<std::uint8_t>(0x100 - sum);
-}
-
-template <typename T>
-void append(std::vector<std::uint8_t>& out, const T& value)
-{
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(&value);
-    out.insert(out.end(), bytes, bytes + sizeof value);
-}
 
 std::uint64_t align16(std::uint64_t value)
 {

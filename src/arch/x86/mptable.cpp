@@ -8,6 +8,7 @@
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/cpuid.hpp"
 #include "arch/x86/mptable_structs.hpp"
+#include "arch/x86/table_bytes.hpp"
 
 namespace nimbus::x86 {
 
@@ -21,27 +22,6 @@ constexpr char PRODUCT_ID[12] = {'N', 'I', 'M', 'B', 'U', 'S', ' ', 'V', 'M', ' 
 constexpr std::uint32_t CPU_SIGNATURE = (6u << 8) | (0xAu << 4);
 constexpr std::uint32_t CPU_FEATURE_FLAGS = (1u << 0) | (1u << 9);
 constexpr std::uint32_t LOCAL_INTERRUPT_COUNT = 2;  // ExtINT on LINT0, NMI on LINT1
-
-std::uint8_t sum_of(std::span<const std::uint8_t> bytes)
-{
-    std::uint8_t sum = 0;
-    for (std::uint8_t byte : bytes)
-        sum = static_cast<std::uint8_t>(sum + byte);
-    return sum;
-}
-
-// The byte that makes `bytes` (whose checksum field is still 0) sum to zero.
-std::uint8_t checksum_for(std::span<const std::uint8_t> bytes)
-{
-    return static_cast<std::uint8_t>(0x100 - sum_of(bytes));
-}
-
-template <typename T>
-void append(std::vector<std::uint8_t>& out, const T& value)
-{
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(&value);
-    out.insert(out.end(), bytes, bytes + sizeof value);
-}
 
 std::uint64_t config_table_size(std::uint32_t vcpu_count)
 {

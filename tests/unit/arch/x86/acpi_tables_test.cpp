@@ -11,26 +11,13 @@
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/cpuid.hpp"
 #include "arch/x86/mptable.hpp"
+#include "tests/unit/support/guest_memory_fixture.hpp"
 
 namespace nimbus::x86 {
 namespace {
 
-GuestMemory make_memory()
-{
-    auto memory = GuestMemory::create(64 << 20);
-    EXPECT_TRUE(memory) << memory.error().message();
-    return std::move(*memory);
-}
-
-std::uint8_t byte_sum(const GuestMemory& memory, std::uint64_t address, std::uint64_t length)
-{
-    auto bytes = memory.span(address, length);
-    EXPECT_TRUE(bytes) << bytes.error().message();
-    std::uint8_t sum = 0;
-    for (std::uint8_t b : *bytes)
-        sum = static_cast<std::uint8_t>(sum + b);
-    return sum;
-}
+using test::byte_sum;
+using test::make_memory;
 
 // Linux's acpi_find_root_pointer: "RSD PTR " on a 16-byte boundary with a valid checksum.
 std::uint64_t find_rsdp(const GuestMemory& memory)

@@ -8,18 +8,15 @@
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/boot_params_builder.hpp"
 #include "arch/x86/bzimage_loader.hpp"
+#include "tests/unit/support/guest_memory_fixture.hpp"
 
 using namespace nimbus;
 using namespace nimbus::x86;
 
 namespace {
 
-GuestMemory make_memory(std::uint64_t size)
-{
-    auto memory = GuestMemory::create(size);
-    EXPECT_TRUE(memory);
-    return std::move(*memory);
-}
+using test::byte_sum;
+using test::make_memory;
 
 void expect_entry(const boot_e820_entry& entry, std::uint64_t start, std::uint64_t end, std::uint32_t type)
 {

@@ -7,11 +7,15 @@
 
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/bzimage_loader.hpp"
+#include "tests/unit/support/guest_memory_fixture.hpp"
 
 using namespace nimbus;
 using namespace nimbus::x86;
 
 namespace {
+
+using test::byte_sum;
+using test::make_memory;
 
 constexpr std::uint64_t PREFERRED = 0x100'0000;  // LOAD_PHYSICAL_ADDR
 constexpr std::size_t FULL_HEADER_END = SETUP_HEADER_OFFSET + sizeof(setup_header);
@@ -51,13 +55,6 @@ struct BzImageBuilder {
         return file;
     }
 };
-
-GuestMemory make_memory()
-{
-    auto memory = GuestMemory::create(64 << 20);
-    EXPECT_TRUE(memory);
-    return std::move(*memory);
-}
 
 std::string error_of(const GuestMemory& memory, const std::vector<std::uint8_t>& file)
 {

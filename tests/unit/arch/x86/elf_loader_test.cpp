@@ -8,11 +8,15 @@
 #include <vector>
 
 #include "arch/x86/elf_loader.hpp"
+#include "tests/unit/support/guest_memory_fixture.hpp"
 
 using namespace nimbus;
 using namespace nimbus::x86;
 
 namespace {
+
+using test::byte_sum;
+using test::make_memory;
 
 constexpr std::uint64_t KERNEL_PADDR = 0x100'0000;             // 16 MiB, like vmlinux
 constexpr std::uint64_t KERNEL_VADDR = 0xffff'ffff'8100'0000;  // __START_KERNEL_map + 16 MiB
@@ -87,19 +91,12 @@ std::vector<std::uint8_t> pattern(std::size_t size, std::uint8_t seed)
 std::vector<std::uint8_t> xen_note(std::uint32_t type, std::vector<std::uint8_t> desc)
 {
     Elf64_Nhdr note{.n_namesz = 4, .n_descsz = static_cast<std::uint32_t>(desc.size()), .n_type = type};
-    std::vector<std::uint8_t> bytes(sizeof note);
+    constexpr char NAME[4] = {'X', 'e', 'n', 0};
+    std::vector<std::uint8_t> bytes((sizeof note + sizeof NAME + desc.size() + 3) & ~std::size_t{3});
     std::memcpy(bytes.data(), &note, sizeof note);
-    bytes.insert(bytes.end(), {'X', 'e', 'n', 0});
-    bytes.insert(bytes.end(), desc.begin(), desc.end());
-    bytes.resize((bytes.size() + 3) & ~std::size_t{3});
+    std::memcpy(bytes.data() + sizeof note, NAME, sizeof NAME);
+    std::memcpy(bytes.data() + sizeof note + sizeof NAME, desc.data(), desc.size());
     return bytes;
-}
-
-GuestMemory make_memory()
-{
-    auto memory = GuestMemory::create(64 << 20);
-    EXPECT_TRUE(memory);
-    return std::move(*memory);
 }
 
 std::string error_of(const GuestMemory& memory, const std::vector<std::uint8_t>& file)

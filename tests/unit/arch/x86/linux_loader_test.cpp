@@ -13,11 +13,15 @@
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/bzimage_loader.hpp"
 #include "arch/x86/linux_loader.hpp"
+#include "tests/unit/support/guest_memory_fixture.hpp"
 
 using namespace nimbus;
 using namespace nimbus::x86;
 
 namespace {
+
+using test::byte_sum;
+using test::make_memory;
 
 constexpr std::uint64_t KERNEL_PADDR = 0x100'0000;
 
@@ -85,13 +89,6 @@ std::vector<std::uint8_t> tiny_bzimage()
     std::vector<std::uint8_t> file(5 * 512 + 0x1000, 0x90);
     std::memcpy(file.data() + SETUP_HEADER_OFFSET, &header, sizeof header);
     return file;
-}
-
-GuestMemory make_memory()
-{
-    auto memory = GuestMemory::create(64 << 20);
-    EXPECT_TRUE(memory);
-    return std::move(*memory);
 }
 
 boot_params zero_page(const GuestMemory& memory)

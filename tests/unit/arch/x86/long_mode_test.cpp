@@ -3,18 +3,15 @@
 
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/long_mode.hpp"
+#include "tests/unit/support/guest_memory_fixture.hpp"
 
 using namespace nimbus;
 using namespace nimbus::x86;
 
 namespace {
 
-GuestMemory make_memory()
-{
-    auto memory = GuestMemory::create(64 << 20);
-    EXPECT_TRUE(memory);
-    return std::move(*memory);
-}
+using test::byte_sum;
+using test::make_memory;
 
 std::uint64_t read_u64(const GuestMemory& memory, std::uint64_t address)
 {

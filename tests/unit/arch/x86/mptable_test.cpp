@@ -8,26 +8,13 @@
 #include "arch/x86/boot_layout.hpp"
 #include "arch/x86/cpuid.hpp"
 #include "arch/x86/mptable_structs.hpp"
+#include "tests/unit/support/guest_memory_fixture.hpp"
 
 namespace nimbus::x86 {
 namespace {
 
-GuestMemory make_memory()
-{
-    auto memory = GuestMemory::create(64 << 20);
-    EXPECT_TRUE(memory) << memory.error().message();
-    return std::move(*memory);
-}
-
-std::uint8_t byte_sum(const GuestMemory& memory, std::uint64_t address, std::uint64_t length)
-{
-    auto bytes = memory.span(address, length);
-    EXPECT_TRUE(bytes);
-    std::uint8_t sum = 0;
-    for (std::uint8_t b : *bytes)
-        sum = static_cast<std::uint8_t>(sum + b);
-    return sum;
-}
+using test::byte_sum;
+using test::make_memory;
 
 class MpTableForVcpus : public testing::TestWithParam<std::uint32_t> {};
 
