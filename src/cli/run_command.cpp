@@ -36,7 +36,7 @@ int run_guest(VmConfig config, bool verbose)
     // Said only once the guest is about to run, so a bad-input error stays a single line.
     if (!extra.empty())
         log::warn("this host's KVM emulates instructions (kvm_pvm): added to the guest command line: "
-                  "nopv noxsave clearcpuid=<the instructions the emulator cannot run>");
+                  "nopv acpi=off noxsave clearcpuid=<the instructions the emulator cannot run>");
     auto reason = [&] {
         Terminal terminal(STDIN_FILENO);
         return (*vm)->run(STDIN_FILENO, STDOUT_FILENO, terminal.is_raw());

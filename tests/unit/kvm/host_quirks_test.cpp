@@ -23,6 +23,7 @@ TEST(HostQuirks, NormalHostGetsNothingAdded)
     std::string extra = guest_cmdline_additions(HostQuirks{true});
     EXPECT_NE(extra.find("nopv"), std::string::npos);
     EXPECT_NE(extra.find("noxsave"), std::string::npos);
+    EXPECT_NE(extra.find("acpi=off"), std::string::npos);
     EXPECT_NE(extra.find("clearcpuid="), std::string::npos);
     EXPECT_NE(extra.find("popcnt"), std::string::npos);
 }
