@@ -15,6 +15,7 @@
 #include "arch/x86/long_mode.hpp"
 #include "arch/x86/mptable.hpp"
 #include "base/log.hpp"
+#include "devices/legacy/acpi_sleep_control.hpp"
 #include "devices/legacy/cmos_rtc.hpp"
 #include "devices/legacy/i8042.hpp"
 #include "devices/legacy/serial_8250.hpp"
@@ -93,6 +94,7 @@ Result<void> Vm::set_up_devices()
     });
     TRY(m_pio_bus.insert(COM1_PORT, 8, m_serial));
     TRY(m_pio_bus.insert(0x60, 5, std::make_shared<I8042>(*this)));
+    TRY(m_pio_bus.insert(x86::SLEEP_CONTROL_PORT, AcpiSleepControl::PORT_COUNT, std::make_shared<AcpiSleepControl>(*this)));
     std::uint64_t low = std::min(m_memory.size(), MMIO_HOLE_START);
     TRY(m_pio_bus.insert(0x70, 2, std::make_shared<CmosRtc>(low, m_memory.size() - low)));
     return {};

@@ -69,7 +69,10 @@ aml::Bytes build_dsdt_aml()
     aml::Bytes com1 = aml::name("_HID", aml::eisa_id("PNP0501"));
     aml::append(com1, aml::name("_UID", aml::integer(0)));
     aml::append(com1, aml::name("_CRS", aml::resource_template(resources)));
-    return aml::scope("\\_SB", aml::device("COM1", com1));
+    aml::Bytes dsdt = aml::scope("\\_SB", aml::device("COM1", com1));
+    // \_S5_ (soft off): without it Linux registers no ACPI power-off and `poweroff` only halts.
+    aml::append(dsdt, aml::name("_S5_", aml::package({aml::integer(S5_SLEEP_TYPE)})));
+    return dsdt;
 }
 
 std::vector<std::uint8_t> build_dsdt()
@@ -90,6 +93,11 @@ std::vector<std::uint8_t> build_fadt(std::uint64_t dsdt_address)
     // of the UART from the DSDT.
     fadt.flags = FADT_FLAG_HW_REDUCED_ACPI;
     fadt.iapc_boot_arch = FADT_BOOT_ARCH_VGA_NOT_PRESENT;
+    // Linux offers ACPI power-off on a HW-reduced machine only when both sleep registers exist.
+    constexpr std::uint8_t SYSTEM_IO = 1;
+    constexpr std::uint8_t BYTE_ACCESS = 1;
+    fadt.sleep_control_reg = {SYSTEM_IO, 8, 0, BYTE_ACCESS, SLEEP_CONTROL_PORT};
+    fadt.sleep_status_reg = {SYSTEM_IO, 8, 0, BYTE_ACCESS, SLEEP_STATUS_PORT};
     fadt.fadt_minor_version = FADT_MINOR_VERSION;
     // Both pointers, as ACPICA warns when a 32-bit and a 64-bit field disagree.
     fadt.dsdt = static_cast<std::uint32_t>(dsdt_address);

@@ -13,6 +13,11 @@ namespace nimbus::x86 {
 inline constexpr std::uint64_t ACPI_AREA_START = 0xE0000;
 inline constexpr std::uint64_t ACPI_AREA_END = 0x100000;
 inline constexpr std::uint64_t RSDP_ADDRESS = ACPI_AREA_START;
+// HW-reduced ACPI's sleep registers (FADT SLEEP_CONTROL_REG/SLEEP_STATUS_REG), one byte each in
+// I/O space: the guest powers off by writing SLP_TYP=5 (our \_S5_) with SLP_EN to the control one.
+inline constexpr std::uint16_t SLEEP_CONTROL_PORT = 0x600;
+inline constexpr std::uint16_t SLEEP_STATUS_PORT = 0x601;
+inline constexpr std::uint8_t S5_SLEEP_TYPE = 5;
 
 inline constexpr std::uint32_t FADT_FLAG_HW_REDUCED_ACPI = 1u << 20;
 inline constexpr std::uint16_t FADT_BOOT_ARCH_VGA_NOT_PRESENT = 1u << 2;

@@ -16,6 +16,7 @@ constexpr std::uint8_t DWORD_PREFIX = 0x0C;
 constexpr std::uint8_t QWORD_PREFIX = 0x0E;
 constexpr std::uint8_t SCOPE_OP = 0x10;
 constexpr std::uint8_t BUFFER_OP = 0x11;
+constexpr std::uint8_t PACKAGE_OP = 0x12;
 constexpr std::uint8_t DUAL_NAME_PREFIX = 0x2E;
 constexpr std::uint8_t MULTI_NAME_PREFIX = 0x2F;
 constexpr std::uint8_t EXT_OP_PREFIX = 0x5B;
@@ -153,6 +154,17 @@ Bytes buffer(const Bytes& data)
     append(out, pkg_length(size.size() + data.size()));
     append(out, size);
     append(out, data);
+    return out;
+}
+
+Bytes package(const std::vector<Bytes>& elements)
+{
+    Bytes body{static_cast<std::uint8_t>(elements.size())};  // NumElements
+    for (const Bytes& element : elements)
+        append(body, element);
+    Bytes out{PACKAGE_OP};
+    append(out, pkg_length(body.size()));
+    append(out, body);
     return out;
 }
 

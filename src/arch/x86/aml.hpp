@@ -44,6 +44,9 @@ Bytes device(std::string_view name, const Bytes& terms);
 // DefBuffer: Buffer () { data }, its size as the shortest integer.
 Bytes buffer(const Bytes& data);
 
+// DefPackage: Package () { elements }, each already encoded (e.g. by integer()); at most 255.
+Bytes package(const std::vector<Bytes>& elements);
+
 // Resource descriptors (ACPI 6.5 section 6.4), concatenated and passed to resource_template.
 // IO (Decode16, min, max, alignment, length): a 16-bit decoded I/O port range.
 Bytes io(std::uint16_t minimum, std::uint16_t maximum, std::uint8_t alignment, std::uint8_t length);

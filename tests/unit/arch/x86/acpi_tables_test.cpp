@@ -78,6 +78,8 @@ const std::vector<std::uint8_t> COM1_AML{
     0x44, 0x0C, 0x41, 0xD0, 0x05, 0x01, 0x08, 0x5F, 0x55, 0x49, 0x44, 0x00, 0x08, 0x5F, 0x43, 0x52, 0x53, 0x11,
     0x10, 0x0A, 0x0D, 0x47, 0x01, 0xF8, 0x03, 0xF8, 0x03, 0x00, 0x08, 0x22, 0x10, 0x00, 0x79, 0x00,
 };
+// Name (_S5_, Package () { 0x05 })
+const std::vector<std::uint8_t> S5_AML{0x08, 0x5F, 0x53, 0x35, 0x5F, 0x12, 0x04, 0x01, 0x0A, 0x05};
 
 class AcpiForVcpus : public testing::TestWithParam<std::uint32_t> {};
 
@@ -126,7 +128,12 @@ TEST_P(AcpiForVcpus, TablesAreFoundChecksummedAndDescribeTheMachine)
     EXPECT_LE(fadt.x_dsdt + dsdt.length, ACPI_AREA_END);
     ASSERT_GT(dsdt.length, sizeof dsdt);
     auto aml = *memory.span(fadt.x_dsdt + sizeof dsdt, dsdt.length - sizeof dsdt);
-    EXPECT_EQ(std::vector<std::uint8_t>(aml.begin(), aml.end()), COM1_AML);
+    std::vector<std::uint8_t> expected = COM1_AML;
+    expected.insert(expected.end(), S5_AML.begin(), S5_AML.end());
+    EXPECT_EQ(std::vector<std::uint8_t>(aml.begin(), aml.end()), expected);
+    EXPECT_EQ(fadt.sleep_control_reg.address_space_id, 1);  // system I/O
+    EXPECT_EQ(fadt.sleep_control_reg.address, SLEEP_CONTROL_PORT);
+    EXPECT_EQ(fadt.sleep_status_reg.address, SLEEP_STATUS_PORT);
 
     MadtContents madt = read_madt(memory, tables["APIC"]);
     EXPECT_EQ(madt.header.local_apic_address, LOCAL_APIC_DEFAULT_ADDRESS);
