@@ -86,9 +86,10 @@ void CmosRtc::write(std::uint64_t offset, std::span<const std::uint8_t> data)
     }
 }
 
-std::uint8_t CmosRtc::read_data()
+// The registers the host's clock supplies (and the guest cannot set).
+bool CmosRtc::is_time_register(std::uint8_t index)
 {
-    switch (m_index) {
+    switch (index) {
     case SECONDS:
     case MINUTES:
     case HOURS:
@@ -97,7 +98,17 @@ std::uint8_t CmosRtc::read_data()
     case MONTH:
     case YEAR:
     case CENTURY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::uint8_t CmosRtc::read_data()
+{
+    if (is_time_register(m_index))
         return time_register(m_index);
+    switch (m_index) {
     case STATUS_C:
         return 0;  // no interrupt flags: the RTC raises none
     default:
@@ -107,18 +118,12 @@ std::uint8_t CmosRtc::read_data()
 
 void CmosRtc::write_data(std::uint8_t value)
 {
+    if (is_time_register(m_index))
+        return;  // the clock follows the host
     switch (m_index) {
-    case SECONDS:
-    case MINUTES:
-    case HOURS:
-    case DAY_OF_WEEK:
-    case DAY_OF_MONTH:
-    case MONTH:
-    case YEAR:
-    case CENTURY:
     case STATUS_C:
     case STATUS_D:
-        return;  // the clock follows the host; C and D are read-only
+        return;  // read-only
     case STATUS_A:
         m_ram[STATUS_A] = static_cast<std::uint8_t>(value & ~STATUS_A_UIP);
         return;

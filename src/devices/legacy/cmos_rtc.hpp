@@ -37,6 +37,7 @@ private:
     void write_data(std::uint8_t value);
     // A time register from the clock, in BCD or binary and 12- or 24-hour form as register B says.
     std::uint8_t time_register(std::uint8_t index) const;
+    static bool is_time_register(std::uint8_t index);
 
     Clock m_clock;
     std::mutex m_lock;  // guards everything below
