@@ -10,8 +10,6 @@ int main(int argc, char** argv)
     CLI::App app{"nimbus: a KVM hypervisor and xl-compatible toolstack"};
     app.set_version_flag("--version", std::string("nimbus ") + NIMBUS_VERSION);
     app.require_subcommand(1);
-    bool verbose = false;
-    app.add_flag("-v,--verbose", verbose, "Log debug messages to stderr");
 
     int status = 0;
     nimbus::cli::add_run_command(app, status);
@@ -21,6 +19,5 @@ int main(int argc, char** argv)
     } catch (const CLI::ParseError& error) {
         return app.exit(error);
     }
-    (void)verbose;
     return status;
 }

@@ -61,7 +61,6 @@ void add_run_command(CLI::App& app, int& status)
     struct Options {
         VmConfig config;
         bool verbose = false;
-        bool cmdline_given = false;
     };
     auto options = std::make_shared<Options>();
     options->config.cmdline = DEFAULT_CMDLINE;

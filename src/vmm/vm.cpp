@@ -14,6 +14,7 @@
 #include "arch/x86/linux_loader.hpp"
 #include "arch/x86/long_mode.hpp"
 #include "arch/x86/mptable.hpp"
+#include "arch/x86/pc_io_layout.hpp"
 #include "base/log.hpp"
 #include "devices/legacy/acpi_sleep_control.hpp"
 #include "devices/legacy/cmos_rtc.hpp"
@@ -29,8 +30,7 @@ namespace {
 // 32-bit MMIO hole where no RAM is (the addresses QEMU and Firecracker use).
 constexpr std::uint64_t TSS_ADDRESS = 0xfffb'd000;
 constexpr std::uint64_t IDENTITY_MAP_ADDRESS = 0xfffb'c000;
-constexpr std::uint16_t COM1_PORT = 0x3f8;
-constexpr std::uint32_t COM1_IRQ = 4;
+static_assert(Serial8250::PORT_COUNT == x86::COM1_PORT_COUNT);
 }  // namespace
 
 Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
@@ -79,7 +79,7 @@ Result<void> Vm::set_up_memory()
 
 Result<void> Vm::set_up_devices()
 {
-    m_serial_irq = TRY(IrqFdLine::create(m_vm, COM1_IRQ));
+    m_serial_irq = TRY(IrqFdLine::create(m_vm, x86::COM1_IRQ));
     m_serial = std::make_shared<Serial8250>(*m_serial_irq, [this](std::span<const std::uint8_t> bytes) {
         int fd = m_output_fd.load(std::memory_order_relaxed);
         while (fd >= 0 && !bytes.empty()) {
@@ -92,11 +92,11 @@ Result<void> Vm::set_up_devices()
             bytes = bytes.subspan(static_cast<std::size_t>(written));
         }
     });
-    TRY(m_pio_bus.insert(COM1_PORT, 8, m_serial));
-    TRY(m_pio_bus.insert(0x60, 5, std::make_shared<I8042>(*this)));
+    TRY(m_pio_bus.insert(x86::COM1_PORT, Serial8250::PORT_COUNT, m_serial));
+    TRY(m_pio_bus.insert(x86::I8042_PORT, I8042::PORT_COUNT, std::make_shared<I8042>(*this)));
     TRY(m_pio_bus.insert(x86::SLEEP_CONTROL_PORT, AcpiSleepControl::PORT_COUNT, std::make_shared<AcpiSleepControl>(*this)));
     std::uint64_t low = std::min(m_memory.size(), MMIO_HOLE_START);
-    TRY(m_pio_bus.insert(0x70, 2, std::make_shared<CmosRtc>(low, m_memory.size() - low)));
+    TRY(m_pio_bus.insert(x86::CMOS_PORT, CmosRtc::PORT_COUNT, std::make_shared<CmosRtc>(low, m_memory.size() - low)));
     return {};
 }
 

@@ -9,6 +9,7 @@
 #include "arch/x86/aml.hpp"
 #include "arch/x86/cpuid.hpp"
 #include "arch/x86/mptable.hpp"
+#include "arch/x86/pc_io_layout.hpp"
 #include "arch/x86/table_bytes.hpp"
 
 namespace nimbus::x86 {
@@ -25,9 +26,6 @@ constexpr std::uint8_t DSDT_REVISION = 2;       // 64-bit AML integers
 constexpr std::uint8_t MADT_REVISION = 5;
 constexpr std::uint8_t XSDT_REVISION = 1;
 constexpr std::uint8_t NMI_LINT = 1;  // as in the MP table: NMI on LINT1 of every local APIC
-constexpr std::uint16_t COM1_PORT = 0x3F8;  // the UART nimbus emulates as the console
-constexpr std::uint8_t COM1_PORT_COUNT = 8;
-constexpr std::uint8_t COM1_IRQ = 4;
 
 std::uint64_t align16(std::uint64_t value)
 {
