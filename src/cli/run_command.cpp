@@ -71,6 +71,9 @@ void add_run_command(CLI::App& app, int& status)
         ->default_str(DEFAULT_CMDLINE);
     run->add_option("-m,--memory", options->config.memory_mib, "Guest memory in MiB")->default_val(256);
     run->add_option("-c,--vcpus", options->config.vcpus, "Number of vCPUs")->default_val(1);
+    run->add_flag("--rng", options->config.virtio.rng, "Add a virtio-rng device (entropy from the host)");
+    run->add_flag("--virtio-console", options->config.virtio.console,
+                  "Add a virtio-console device (hvc0); input goes to it if the last console= is hvc0");
     run->add_flag("-v,--verbose", options->verbose, "Log debug messages (unclaimed port accesses, ...)");
     run->footer("The console is the terminal; Ctrl-A x ends the guest. Exit status 0 when the guest powers "
                 "off or resets.");

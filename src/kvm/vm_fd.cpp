@@ -70,13 +70,18 @@ Result<void> VmFd::register_irqfd(int event_fd, std::uint32_t gsi) const
     return {};
 }
 
-Result<void> VmFd::register_ioeventfd(int event_fd, std::uint64_t address, std::uint32_t length, bool pio) const
+Result<void> VmFd::register_ioeventfd(int event_fd, std::uint64_t address, std::uint32_t length, bool pio,
+                                      std::optional<std::uint64_t> datamatch) const
 {
     kvm_ioeventfd request{};
     request.addr = address;
     request.len = length;
     request.fd = event_fd;
     request.flags = pio ? KVM_IOEVENTFD_FLAG_PIO : 0;
+    if (datamatch) {
+        request.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
+        request.datamatch = *datamatch;
+    }
     if (::ioctl(m_fd.get(), KVM_IOEVENTFD, &request) < 0)
         return fail_errno(fmt::format("KVM_IOEVENTFD at {:#x}", address));
     return {};

@@ -4,6 +4,7 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
@@ -23,7 +24,9 @@ public:
     Result<void> create_pit2() const;
     Result<void> irq_line(std::uint32_t irq, bool level) const;
     Result<void> register_irqfd(int event_fd, std::uint32_t gsi) const;
-    Result<void> register_ioeventfd(int event_fd, std::uint64_t address, std::uint32_t length, bool pio) const;
+    // With `datamatch`, only writes of exactly that value signal the eventfd (the others exit to us).
+    Result<void> register_ioeventfd(int event_fd, std::uint64_t address, std::uint32_t length, bool pio,
+                                    std::optional<std::uint64_t> datamatch = std::nullopt) const;
     Result<VcpuFd> create_vcpu(std::uint32_t id, std::size_t run_mmap_size) const;
     int check_extension(long capability) const;
     int fd() const { return m_fd.get(); }

@@ -22,6 +22,7 @@
 #include "devices/legacy/serial_8250.hpp"
 #include "vmm/irqfd_line.hpp"
 #include "vmm/serial_console.hpp"
+#include "vmm/virtio_devices.hpp"
 
 namespace nimbus {
 
@@ -36,7 +37,10 @@ static_assert(Serial8250::PORT_COUNT == x86::COM1_PORT_COUNT);
 Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
 {
     auto memory = TRY(GuestMemory::create(config.memory_mib << 20));
-    auto boot = TRY(x86::load_linux(memory, {config.kernel, config.initrd, config.cmdline}));
+    // The virtio devices' windows and GSIs are fixed by their order, so the kernel learns of them
+    // before they exist.
+    std::string cmdline = config.cmdline + TRY(VirtioDevices::cmdline_fragment(config.virtio));
+    auto boot = TRY(x86::load_linux(memory, {config.kernel, config.initrd, cmdline}));
     // Both: kernels without CONFIG_X86_MPPARSE (Debian's cloud kernel) find CPUs only in the MADT.
     TRY(x86::write_mptable(memory, config.vcpus));
     TRY(x86::write_acpi_tables(memory, config.vcpus));
@@ -49,6 +53,7 @@ Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
     std::unique_ptr<Vm> vm(new Vm(std::move(memory), std::move(kvm), std::move(vm_fd), std::move(loop)));
     TRY(vm->set_up_memory());
     TRY(vm->set_up_devices());
+    TRY(vm->set_up_virtio(config.virtio, cmdline));
     TRY(vm->set_up_vcpus(config.vcpus, boot.entry, boot.zero_page));
     return vm;
 }
@@ -80,23 +85,35 @@ Result<void> Vm::set_up_memory()
 Result<void> Vm::set_up_devices()
 {
     m_serial_irq = TRY(IrqFdLine::create(m_vm, x86::COM1_IRQ));
-    m_serial = std::make_shared<Serial8250>(*m_serial_irq, [this](std::span<const std::uint8_t> bytes) {
-        int fd = m_output_fd.load(std::memory_order_relaxed);
-        while (fd >= 0 && !bytes.empty()) {
-            ssize_t written = ::write(fd, bytes.data(), bytes.size());
-            if (written <= 0) {
-                if (written < 0 && errno == EINTR)
-                    continue;
-                return;  // the console is gone; the guest keeps running
-            }
-            bytes = bytes.subspan(static_cast<std::size_t>(written));
-        }
-    });
+    m_serial = std::make_shared<Serial8250>(*m_serial_irq,
+                                            [this](std::span<const std::uint8_t> bytes) { write_output(bytes); });
     TRY(m_pio_bus.insert(x86::COM1_PORT, Serial8250::PORT_COUNT, m_serial));
     TRY(m_pio_bus.insert(x86::I8042_PORT, I8042::PORT_COUNT, std::make_shared<I8042>(*this)));
     TRY(m_pio_bus.insert(x86::SLEEP_CONTROL_PORT, AcpiSleepControl::PORT_COUNT, std::make_shared<AcpiSleepControl>(*this)));
     std::uint64_t low = std::min(m_memory.size(), MMIO_HOLE_START);
     TRY(m_pio_bus.insert(x86::CMOS_PORT, CmosRtc::PORT_COUNT, std::make_shared<CmosRtc>(low, m_memory.size() - low)));
+    return {};
+}
+
+void Vm::write_output(std::span<const std::uint8_t> bytes)
+{
+    int fd = m_output_fd.load(std::memory_order_relaxed);
+    while (fd >= 0 && !bytes.empty()) {
+        ssize_t written = ::write(fd, bytes.data(), bytes.size());
+        if (written <= 0) {
+            if (written < 0 && errno == EINTR)
+                continue;
+            return;  // the console is gone; the guest keeps running
+        }
+        bytes = bytes.subspan(static_cast<std::size_t>(written));
+    }
+}
+
+Result<void> Vm::set_up_virtio(const VirtioDeviceRequests& requests, const std::string& cmdline)
+{
+    m_virtio = TRY(VirtioDevices::create(requests, m_vm, m_mmio_bus, m_loop, m_memory,
+                                         [this](std::span<const std::uint8_t> bytes) { write_output(bytes); }));
+    m_input_to_hvc0 = m_virtio->console() && last_console_is_hvc0(cmdline);
     return {};
 }
 
@@ -128,7 +145,9 @@ Result<VmExitReason> Vm::run(int input_fd, int output_fd, bool escape_enabled)
 {
     m_output_fd.store(output_fd);
     SerialConsole console(
-        [this](std::span<const std::uint8_t> bytes) { return m_serial->enqueue_input(bytes); },
+        [this](std::span<const std::uint8_t> bytes) {
+            return m_input_to_hvc0 ? m_virtio->console()->enqueue_input(bytes) : m_serial->enqueue_input(bytes);
+        },
         [this] { request_exit(VmExitReason::Interrupted); }, escape_enabled);
     auto read_input = [&console, input_fd]() -> bool {
         std::uint8_t buffer[256];

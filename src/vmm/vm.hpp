@@ -17,6 +17,7 @@ namespace nimbus {
 
 class Serial8250;
 class InterruptLine;
+class VirtioDevices;
 
 class Vm final : public VmControl {
 public:
@@ -33,6 +34,9 @@ private:
     Result<void> set_up_memory();
     Result<void> set_up_devices();
     Result<void> set_up_vcpus(std::uint32_t count, std::uint64_t entry, std::uint64_t zero_page);
+    Result<void> set_up_virtio(const VirtioDeviceRequests& requests, const std::string& cmdline);
+    // The console output both the UART and hvc0 write to; any thread.
+    void write_output(std::span<const std::uint8_t> bytes);
 
     GuestMemory m_memory;
     Kvm m_kvm;
@@ -43,6 +47,8 @@ private:
     std::unique_ptr<InterruptLine> m_serial_irq;
     std::shared_ptr<Serial8250> m_serial;
     std::atomic<int> m_output_fd{-1};
+    std::unique_ptr<VirtioDevices> m_virtio;
+    bool m_input_to_hvc0 = false;  // terminal input goes to the virtio console, not the UART
     std::vector<std::unique_ptr<VcpuThread>> m_vcpus;
     std::atomic<int> m_exit_reason{-1};
 };

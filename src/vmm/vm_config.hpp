@@ -6,12 +6,19 @@
 
 namespace nimbus {
 
+// The virtio-mmio devices a machine gets, in this order (each one window and one GSI).
+struct VirtioDeviceRequests final {
+    bool rng = false;      // virtio-rng, entropy from the host's getrandom()
+    bool console = false;  // virtio-console, the guest's hvc0 on the VMM's console
+};
+
 struct VmConfig final {
     std::uint64_t memory_mib = 256;
     std::uint32_t vcpus = 1;
     std::string kernel;
     std::string initrd;  // empty: none
     std::string cmdline;
+    VirtioDeviceRequests virtio;
 };
 
 // Checks the numbers a user typed (files are checked when they are loaded).

@@ -1,0 +1,39 @@
+// VirtioDevices tests: slots, the kernel command line fragment, and where console input goes.
+#include "vmm/virtio_devices.hpp"
+
+#include <gtest/gtest.h>
+
+namespace nimbus {
+namespace {
+
+TEST(VirtioDevices, SlotsSkipTheRtcGsiAndStopAt15)
+{
+    EXPECT_EQ(VirtioDevices::slot(0)->base, 0xd000'0000u);
+    EXPECT_EQ(VirtioDevices::slot(0)->gsi, 5u);
+    EXPECT_EQ(VirtioDevices::slot(2)->gsi, 7u);
+    EXPECT_EQ(VirtioDevices::slot(3)->gsi, 9u);
+    EXPECT_EQ(VirtioDevices::slot(3)->base, 0xd000'3000u);
+    EXPECT_EQ(VirtioDevices::slot(9)->gsi, 15u);
+    EXPECT_FALSE(VirtioDevices::slot(10));
+}
+
+TEST(VirtioDevices, CommandLineFragment)
+{
+    EXPECT_EQ(*VirtioDevices::cmdline_fragment({}), "");
+    EXPECT_EQ(*VirtioDevices::cmdline_fragment({.rng = true, .console = true}),
+              " virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6");
+}
+
+TEST(VirtioDevices, LastConsoleDecidesWhereInputGoes)
+{
+    EXPECT_TRUE(last_console_is_hvc0("console=hvc0"));
+    EXPECT_TRUE(last_console_is_hvc0("console=ttyS0 reboot=k console=hvc0,115200 panic=-1"));
+    EXPECT_FALSE(last_console_is_hvc0("console=hvc0 console=ttyS0"));
+    EXPECT_FALSE(last_console_is_hvc0("console=ttyS0"));
+    EXPECT_FALSE(last_console_is_hvc0(""));
+    EXPECT_FALSE(last_console_is_hvc0("console=hvc01"));
+    EXPECT_FALSE(last_console_is_hvc0("xconsole=hvc0"));
+}
+
+}  // namespace
+}  // namespace nimbus
