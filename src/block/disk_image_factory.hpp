@@ -5,7 +5,7 @@
 #include <string>
 
 #include "block/disk_image.hpp"
-#include "config/domain_config.hpp"
+#include "block/disk_format.hpp"
 
 namespace nimbus {
 

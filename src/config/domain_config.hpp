@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "block/disk_format.hpp"
+
 namespace nimbus {
 
 // xl's `type=` (and the legacy `builder=`). KVM boots all three the same way: direct kernel boot.
@@ -13,9 +15,6 @@ enum class GuestType { Pvh, Hvm, Pv };
 
 // on_poweroff / on_reboot / on_crash (xl.cfg(5) "Event Actions").
 enum class EventAction { Destroy, Restart, RenameRestart, Preserve, CoredumpDestroy, CoredumpRestart, SoftReset };
-
-enum class DiskFormat { Raw, Qcow2 };
-enum class DiskAccess { ReadWrite, ReadOnly };
 
 // One `disk=` entry (xl-disk-configuration(5)), in config order.
 struct DiskConfig final {
