@@ -3,11 +3,23 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "block/disk_format.hpp"
 
 namespace nimbus {
 
+// One virtio-blk disk: an image file (raw or qcow2) the VMM opens, locks and serves.
+struct VirtioDiskRequest final {
+    std::string path;
+    DiskFormat format = DiskFormat::Raw;
+    bool read_only = false;
+    std::string serial;  // VIRTIO_BLK_T_GET_ID answer (at most 20 bytes); "" = derived from the path
+};
+
 // The virtio-mmio devices a machine gets, in this order (each one window and one GSI).
 struct VirtioDeviceRequests final {
+    std::vector<VirtioDiskRequest> disks;  // first, so the first disk is the guest's /dev/vda
     bool rng = false;      // virtio-rng, entropy from the host's getrandom()
     bool console = false;  // virtio-console, the guest's hvc0 on the VMM's console
 };
