@@ -39,7 +39,9 @@ int run_guest(VmConfig config, bool verbose)
                   "nopv acpi=off noxsave clearcpuid=<the instructions the emulator cannot run>");
     auto reason = [&] {
         Terminal terminal(STDIN_FILENO);
-        return (*vm)->run(STDIN_FILENO, STDOUT_FILENO, terminal.is_raw());
+        // The Ctrl-A escapes work on any stdin, a pipe too, so scripts can press the power button
+        // (`printf '\001p'`); Ctrl-A Ctrl-A passes one Ctrl-A through.
+        return (*vm)->run(STDIN_FILENO, STDOUT_FILENO, true);
     }();
     if (!reason) {
         log::error("{}", reason.error().message());
@@ -75,7 +77,8 @@ void add_run_command(CLI::App& app, int& status)
     run->add_flag("--virtio-console", options->config.virtio.console,
                   "Add a virtio-console device (hvc0); input goes to it if the last console= is hvc0");
     run->add_flag("-v,--verbose", options->verbose, "Log debug messages (unclaimed port accesses, ...)");
-    run->footer("The console is the terminal; Ctrl-A x ends the guest. Exit status 0 when the guest powers "
+    run->footer("The console is the terminal; Ctrl-A x ends the guest, Ctrl-A p presses its ACPI power button, "
+                "Ctrl-A Ctrl-A sends a Ctrl-A (also when stdin is a pipe). Exit status 0 when the guest powers "
                 "off or resets.");
     run->callback([options, &status] { status = run_guest(options->config, options->verbose); });
 }

@@ -13,6 +13,10 @@ void SerialConsole::input(std::span<const std::uint8_t> bytes)
                 m_quit();
                 return;
             }
+            if ((byte == 'p' || byte == 'P') && m_power_button) {
+                m_power_button();  // not ordered with bytes still pending for the guest
+                continue;
+            }
             if (byte != ESCAPE)  // Ctrl-A Ctrl-A sends one Ctrl-A
                 m_pending.push_back(static_cast<char>(ESCAPE));
         } else if (m_escape_enabled && byte == ESCAPE) {

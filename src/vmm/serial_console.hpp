@@ -1,4 +1,4 @@
-// SerialConsole: feeds a host fd's input to the guest UART; Ctrl-A x ends the VM from a raw terminal.
+// SerialConsole: feeds a host fd's input to the guest console; Ctrl-A x ends the VM, Ctrl-A p presses power.
 #pragma once
 
 #include <cstdint>
@@ -10,10 +10,12 @@ namespace nimbus {
 
 class SerialConsole final {
 public:
-    // `deliver` hands bytes to the UART and returns how many it accepted; `quit` ends the VM.
+    // `deliver` hands bytes to the UART and returns how many it accepted; `quit` ends the VM;
+    // `power_button` (Ctrl-A p, QEMU's system_powerdown) presses the ACPI power button, if given.
     SerialConsole(std::function<std::size_t(std::span<const std::uint8_t>)> deliver, std::function<void()> quit,
-                  bool escape_enabled)
-        : m_deliver(std::move(deliver)), m_quit(std::move(quit)), m_escape_enabled(escape_enabled) {}
+                  bool escape_enabled, std::function<void()> power_button = {})
+        : m_deliver(std::move(deliver)), m_quit(std::move(quit)), m_power_button(std::move(power_button)),
+          m_escape_enabled(escape_enabled) {}
 
     // Bytes read from the host side, after the escape sequence is filtered out.
     void input(std::span<const std::uint8_t> bytes);
@@ -29,6 +31,7 @@ public:
 private:
     std::function<std::size_t(std::span<const std::uint8_t>)> m_deliver;
     std::function<void()> m_quit;
+    std::function<void()> m_power_button;
     bool m_escape_enabled;
     bool m_after_escape = false;
     std::string m_pending;

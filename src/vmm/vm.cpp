@@ -16,6 +16,7 @@
 #include "arch/x86/mptable.hpp"
 #include "arch/x86/pc_io_layout.hpp"
 #include "base/log.hpp"
+#include "devices/legacy/acpi_ged.hpp"
 #include "devices/legacy/acpi_sleep_control.hpp"
 #include "devices/legacy/cmos_rtc.hpp"
 #include "devices/legacy/i8042.hpp"
@@ -90,6 +91,13 @@ Result<void> Vm::set_up_devices()
     TRY(m_pio_bus.insert(x86::COM1_PORT, Serial8250::PORT_COUNT, m_serial));
     TRY(m_pio_bus.insert(x86::I8042_PORT, I8042::PORT_COUNT, std::make_shared<I8042>(*this)));
     TRY(m_pio_bus.insert(x86::SLEEP_CONTROL_PORT, AcpiSleepControl::PORT_COUNT, std::make_shared<AcpiSleepControl>(*this)));
+    // KVM_IRQ_LINE sets the level directly (an irqfd only pulses); a failure would mean the GSI is
+    // not routed, which KVM's default routing rules out, so it is only logged.
+    m_ged = std::make_shared<AcpiGed>([this](bool asserted) {
+        if (auto set = m_vm.irq_line(x86::GED_GSI, asserted); !set)
+            log::warn("power button interrupt: {}", set.error().message());
+    });
+    TRY(m_pio_bus.insert(x86::GED_STATUS_PORT, AcpiGed::PORT_COUNT, m_ged));
     std::uint64_t low = std::min(m_memory.size(), MMIO_HOLE_START);
     TRY(m_pio_bus.insert(x86::CMOS_PORT, CmosRtc::PORT_COUNT, std::make_shared<CmosRtc>(low, m_memory.size() - low)));
     return {};
@@ -148,7 +156,7 @@ Result<VmExitReason> Vm::run(int input_fd, int output_fd, bool escape_enabled)
         [this](std::span<const std::uint8_t> bytes) {
             return m_input_to_hvc0 ? m_virtio->console()->enqueue_input(bytes) : m_serial->enqueue_input(bytes);
         },
-        [this] { request_exit(VmExitReason::Interrupted); }, escape_enabled);
+        [this] { request_exit(VmExitReason::Interrupted); }, escape_enabled, [this] { press_power_button(); });
     auto read_input = [&console, input_fd]() -> bool {
         std::uint8_t buffer[256];
         ssize_t count = ::read(input_fd, buffer, sizeof buffer);
@@ -193,6 +201,12 @@ Result<VmExitReason> Vm::run(int input_fd, int output_fd, bool escape_enabled)
     if (!loop_result)
         return std::unexpected(loop_result.error());
     return static_cast<VmExitReason>(m_exit_reason.load());
+}
+
+void Vm::press_power_button()
+{
+    log::debug("power button pressed");
+    m_ged->raise(x86::GED_EVENT_POWER_BUTTON);
 }
 
 void Vm::request_exit(VmExitReason reason)

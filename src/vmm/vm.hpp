@@ -15,6 +15,7 @@
 
 namespace nimbus {
 
+class AcpiGed;
 class Serial8250;
 class InterruptLine;
 class VirtioDevices;
@@ -28,6 +29,9 @@ public:
     // Runs until the guest powers off, resets or fails; the UART is wired to (input_fd, output_fd).
     Result<VmExitReason> run(int input_fd, int output_fd, bool escape_enabled);
     void request_exit(VmExitReason reason) override;
+    // Presses the ACPI power button (the DSDT's PNP0C0C behind the GED): a guest with ACPI sees
+    // KEY_POWER; the event stays pending until the guest acknowledges it. Any thread.
+    void press_power_button();
 
 private:
     Vm(GuestMemory memory, Kvm kvm, VmFd vm, EventLoop loop);
@@ -46,6 +50,7 @@ private:
     Bus m_mmio_bus{"mmio"};
     std::unique_ptr<InterruptLine> m_serial_irq;
     std::shared_ptr<Serial8250> m_serial;
+    std::shared_ptr<AcpiGed> m_ged;
     std::atomic<int> m_output_fd{-1};
     std::unique_ptr<VirtioDevices> m_virtio;
     bool m_input_to_hvc0 = false;  // terminal input goes to the virtio console, not the UART

@@ -41,7 +41,9 @@ struct exception_frame {
 };
 
 extern const uint64_t isr_table[32];
-static struct idt_gate g_idt[32] __attribute__((aligned(16)));
+/* All 256 vectors: the exception gates, gates a guest adds for its interrupts, and not-present
+ * entries (an unexpected interrupt then raises #NP, which is reported like any exception). */
+static struct idt_gate g_idt[256] __attribute__((aligned(16)));
 
 void delay_loop(uint32_t iterations)
 {
@@ -68,20 +70,28 @@ void idt_load(void)
     __asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
 }
 
-static void idt_init(void)
+static void idt_set_gate(uint8_t vector, uint64_t handler)
 {
     uint16_t code_selector;
     __asm__ volatile("mov %%cs, %0" : "=r"(code_selector));
-    for (int vector = 0; vector < 32; vector++) {
-        uint64_t handler = isr_table[vector];
-        g_idt[vector].offset_low = (uint16_t)handler;
-        g_idt[vector].selector = code_selector;
-        g_idt[vector].ist = 0;
-        g_idt[vector].type_attributes = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
-        g_idt[vector].offset_middle = (uint16_t)(handler >> 16);
-        g_idt[vector].offset_high = (uint32_t)(handler >> 32);
-        g_idt[vector].reserved = 0;
-    }
+    g_idt[vector].offset_low = (uint16_t)handler;
+    g_idt[vector].selector = code_selector;
+    g_idt[vector].ist = 0;
+    g_idt[vector].type_attributes = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+    g_idt[vector].offset_middle = (uint16_t)(handler >> 16);
+    g_idt[vector].offset_high = (uint32_t)(handler >> 32);
+    g_idt[vector].reserved = 0;
+}
+
+void idt_set_interrupt_handler(uint8_t vector, void (*handler)(struct interrupt_frame *))
+{
+    idt_set_gate(vector, (uint64_t)(uintptr_t)handler);
+}
+
+static void idt_init(void)
+{
+    for (int vector = 0; vector < 32; vector++)
+        idt_set_gate((uint8_t)vector, isr_table[vector]);
     idt_load();
 }
 

@@ -72,6 +72,9 @@ uint32_t this_apic_id(void);
 void lib_init(uint64_t boot_params);
 /* Loads the shared IDT (exceptions print a line and stop the machine); for APs. */
 void idt_load(void);
+/* Installs an interrupt gate for vector (32..255) to a GCC `__attribute__((interrupt))` handler. */
+struct interrupt_frame;
+void idt_set_interrupt_handler(uint8_t vector, void (*handler)(struct interrupt_frame *));
 
 void uart_putc(char c);
 void uart_puts(const char *s);

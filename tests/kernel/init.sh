@@ -5,6 +5,10 @@
 #   shell             interactive shell on the console, reboot when it exits
 #   poweroff          power off
 #   script            run /nimbus-test.sh (tests append it as a second cpio archive), then reboot
+#   wait              print NIMBUS-WAITING and sleep forever (for tests that act from the host)
+# In every mode a watcher waits on each /dev/input/event*: the first input event (the ACPI power
+# button's KEY_POWER; the test kernel has no other input devices) prints NIMBUS-POWER-BUTTON,
+# syncs and powers off, as a power-key handler (acpid, systemd-logind) would.
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -14,6 +18,12 @@ mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 
 echo "NIMBUS-USERSPACE-OK cpus=$(cat /sys/devices/system/cpu/online)"
+
+# evdev reads whole events (24 bytes each on 64-bit); one is enough.
+for dev in /dev/input/event*; do
+    [ -c "$dev" ] || continue
+    (dd if="$dev" of=/dev/null bs=64 count=1 2>/dev/null && echo NIMBUS-POWER-BUTTON && sync && poweroff -f) &
+done
 
 mode=marker
 for arg in $(cat /proc/cmdline); do
@@ -38,6 +48,10 @@ script)
     else
         echo "NIMBUS-SCRIPT-MISSING /nimbus-test.sh"
     fi
+    ;;
+wait)
+    echo NIMBUS-WAITING
+    while :; do sleep 3600; done
     ;;
 marker) ;;
 *) echo "nimbus init: unknown nimbus.init=$mode, treating as marker" ;;

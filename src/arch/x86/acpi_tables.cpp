@@ -60,14 +60,55 @@ void seal(std::vector<std::uint8_t>& table)
 // that IRQ. Laid out as QEMU's microvm does (Scope (\_SB) { Device (COM1) ... }). The i8042 is
 // left out: Linux resets through port 0x64 without looking for it. So is the RTC: its IRQ 8 would
 // let rtc_cmos bind, but it would then wait for update interrupts CmosRtc never raises.
-aml::Bytes build_dsdt_aml()
+aml::Bytes com1_device()
 {
     aml::Bytes resources = aml::io(COM1_PORT, COM1_PORT, 0, COM1_PORT_COUNT);
     aml::append(resources, aml::irq_no_flags(COM1_IRQ));
     aml::Bytes com1 = aml::name("_HID", aml::eisa_id("PNP0501"));
     aml::append(com1, aml::name("_UID", aml::integer(0)));
     aml::append(com1, aml::name("_CRS", aml::resource_template(resources)));
-    aml::Bytes dsdt = aml::scope("\\_SB", aml::device("COM1", com1));
+    return aml::device("COM1", com1);
+}
+
+// HW-reduced ACPI has no fixed power button and no GPEs: events come through a Generic Event
+// Device (ACPI 6.5 section 5.6.9), as on Firecracker and Cloud Hypervisor. Linux's evged driver
+// requests the _CRS interrupt and runs _EVT; the notify reaches the button driver (acpi_button),
+// which reports KEY_POWER on its input device.
+//   Device (PWRB) { Name (_HID, EisaId ("PNP0C0C")) Name (_UID, Zero) }
+//   Device (GED0) { Name (_HID, "ACPI0013") Name (_UID, Zero)
+//     Name (_CRS, ResourceTemplate () { Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) {23} })
+//     OperationRegion (GDST, SystemIO, 0x0602, One)
+//     Field (GDST, ByteAcc, NoLock, WriteAsZeros) { GEVT, 8 }
+//     Method (_EVT, 1, Serialized) { Local0 = GEVT  GEVT = Local0
+//       If ((Local0 & One)) { Notify (\_SB.PWRB, 0x80) } } }
+// Acknowledging before notifying lowers the level-triggered line before Linux unmasks it again.
+aml::Bytes power_button_devices()
+{
+    constexpr std::uint64_t NOTIFY_DEVICE_SPECIFIC = 0x80;  // for a power button: "pressed"
+    aml::Bytes button = aml::name("_HID", aml::eisa_id("PNP0C0C"));
+    aml::append(button, aml::name("_UID", aml::integer(0)));
+    aml::Bytes devices = aml::device("PWRB", button);
+
+    aml::Bytes ged = aml::name("_HID", aml::string("ACPI0013"));
+    aml::append(ged, aml::name("_UID", aml::integer(0)));
+    aml::append(ged, aml::name("_CRS", aml::resource_template(aml::extended_interrupt(
+                                          aml::Trigger::Level, aml::Polarity::ActiveHigh, GED_GSI))));
+    aml::append(ged, aml::operation_region("GDST", aml::RegionSpace::SystemIo, GED_STATUS_PORT, 1));
+    aml::append(ged, aml::field("GDST", aml::FieldAccess::Byte, aml::FieldUpdate::WriteAsZeros, {{"GEVT", 8}}));
+    aml::Bytes event = aml::store(aml::name_string("GEVT"), aml::local(0));
+    aml::append(event, aml::store(aml::local(0), aml::name_string("GEVT")));
+    aml::append(event, aml::if_then(aml::bitwise_and(aml::local(0), aml::integer(GED_EVENT_POWER_BUTTON)),
+                                    aml::notify(aml::name_string("\\_SB.PWRB"), aml::integer(NOTIFY_DEVICE_SPECIFIC))));
+    aml::append(ged, aml::method("_EVT", 1, aml::MethodSync::Serialized, event));
+    aml::append(devices, aml::device("GED0", ged));
+    return devices;
+}
+
+aml::Bytes build_dsdt_aml()
+{
+    aml::Bytes system_bus = com1_device();
+    aml::append(system_bus, power_button_devices());
+    aml::Bytes dsdt = aml::scope("\\_SB", system_bus);
     // \_S5_ (soft off): without it Linux registers no ACPI power-off and `poweroff` only halts.
     aml::append(dsdt, aml::name("_S5_", aml::package({aml::integer(S5_SLEEP_TYPE)})));
     return dsdt;
@@ -89,7 +130,7 @@ std::vector<std::uint8_t> build_fadt(std::uint64_t dsdt_address)
     // No PM1, GPE or SCI blocks: without this flag ACPICA insists on them and will not start its
     // interpreter. Linux then skips the PIC and PIT (the local APIC timer drives it) and learns
     // of the UART from the DSDT.
-    fadt.flags = FADT_FLAG_HW_REDUCED_ACPI;
+    fadt.flags = FADT_FLAG_HW_REDUCED_ACPI | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON;
     fadt.iapc_boot_arch = FADT_BOOT_ARCH_VGA_NOT_PRESENT;
     // Linux offers ACPI power-off on a HW-reduced machine only when both sleep registers exist.
     constexpr std::uint8_t SYSTEM_IO = 1;

@@ -19,6 +19,10 @@ inline constexpr std::uint16_t SLEEP_CONTROL_PORT = 0x600;
 inline constexpr std::uint16_t SLEEP_STATUS_PORT = 0x601;
 inline constexpr std::uint8_t S5_SLEEP_TYPE = 5;
 
+// The power button is a control-method device (the DSDT's PNP0C0C), not the fixed-feature one a
+// HW-reduced machine cannot have; there is no sleep button at all.
+inline constexpr std::uint32_t FADT_FLAG_PWR_BUTTON = 1u << 4;
+inline constexpr std::uint32_t FADT_FLAG_SLP_BUTTON = 1u << 5;
 inline constexpr std::uint32_t FADT_FLAG_HW_REDUCED_ACPI = 1u << 20;
 inline constexpr std::uint16_t FADT_BOOT_ARCH_VGA_NOT_PRESENT = 1u << 2;
 inline constexpr std::uint32_t MADT_FLAG_PCAT_COMPAT = 1u << 0;
@@ -166,7 +170,9 @@ static_assert(sizeof(MadtLocalApicNmi) == 6);
 // The MADT lists apic_id_for(i) for each vCPU and the IO APIC as io_apic_id_for(vcpu_count) with
 // GSI base 0, like the MP table, and has no interrupt source override: KVM's default routing
 // sends GSI i to IO APIC pin i, IRQ0 included, and with HW_REDUCED_ACPI Linux starts no PIT timer.
-// The DSDT describes the UART at 0x3F8 / IRQ 4 (PNP0501) so that Linux maps the console's IRQ.
+// The DSDT describes the UART at 0x3F8 / IRQ 4 (PNP0501) so that Linux maps the console's IRQ,
+// and the power button (PNP0C0C) behind a Generic Event Device (ACPI0013) on GED_GSI whose _EVT
+// reads and clears GED_STATUS_PORT and sends the button Notify 0x80 for GED_EVENT_POWER_BUTTON.
 Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_count);
 
 }  // namespace nimbus::x86

@@ -22,11 +22,29 @@ constexpr std::uint8_t MULTI_NAME_PREFIX = 0x2F;
 constexpr std::uint8_t EXT_OP_PREFIX = 0x5B;
 constexpr std::uint8_t DEVICE_OP = 0x82;  // after EXT_OP_PREFIX
 constexpr std::uint8_t ROOT_CHAR = '\\';
+constexpr std::uint8_t STRING_PREFIX = 0x0D;
+constexpr std::uint8_t METHOD_OP = 0x14;
+constexpr std::uint8_t LOCAL0_OP = 0x60;
+constexpr std::uint8_t ARG0_OP = 0x68;
+constexpr std::uint8_t STORE_OP = 0x70;
+constexpr std::uint8_t AND_OP = 0x7B;
+constexpr std::uint8_t NOTIFY_OP = 0x86;
+constexpr std::uint8_t LEQUAL_OP = 0x93;
+constexpr std::uint8_t IF_OP = 0xA0;
+constexpr std::uint8_t NULL_NAME = 0x00;
+constexpr std::uint8_t OP_REGION_OP = 0x80;  // after EXT_OP_PREFIX
+constexpr std::uint8_t FIELD_OP = 0x81;      // after EXT_OP_PREFIX
 
 // Small resource descriptor tags: type << 3 | length of the data after the tag byte.
 constexpr std::uint8_t IRQ_NO_FLAGS_TAG = 0x04 << 3 | 2;
 constexpr std::uint8_t IO_TAG = 0x08 << 3 | 7;
 constexpr std::uint8_t END_TAG = 0x0F << 3 | 1;
+// Large resource descriptors: the tag byte, then a 16-bit length of the data after it.
+constexpr std::uint8_t MEMORY32_FIXED_TAG = 0x86;
+constexpr std::uint16_t MEMORY32_FIXED_LENGTH = 9;
+constexpr std::uint8_t EXTENDED_INTERRUPT_TAG = 0x89;
+constexpr std::uint16_t EXTENDED_INTERRUPT_LENGTH = 6;  // flags, count, one DWord
+constexpr std::uint8_t INTERRUPT_CONSUMER = 1u << 0;
 constexpr std::uint8_t IO_DECODE_16 = 1;
 
 void append_le(Bytes& out, std::uint64_t value, unsigned byte_count)
@@ -46,6 +64,20 @@ Bytes package(std::initializer_list<std::uint8_t> opcode, std::string_view path,
     return out;
 }
 
+// One byte holds values up to 63; longer forms put the low nibble in the lead byte (whose top two
+// bits count the bytes that follow) and 8 more bits in each following byte.
+Bytes encoded_length(std::size_t value)
+{
+    if (value <= 0x3F)
+        return {static_cast<std::uint8_t>(value)};
+    std::size_t follow = 1;
+    while (value > (std::size_t{1} << (4 + 8 * follow)) - 1)
+        ++follow;
+    Bytes out{static_cast<std::uint8_t>(follow << 6 | (value & 0x0F))};
+    append_le(out, value >> 4, static_cast<unsigned>(follow));
+    return out;
+}
+
 std::uint8_t hex_digit(char c)
 {
     return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'A' + 10);
@@ -55,17 +87,11 @@ std::uint8_t hex_digit(char c)
 
 Bytes pkg_length(std::size_t body_length)
 {
-    // One byte holds totals up to 63; longer forms put the low nibble in the lead byte (whose
-    // top two bits count the bytes that follow) and 8 more bits in each following byte.
-    if (body_length + 1 <= 0x3F)
-        return {static_cast<std::uint8_t>(body_length + 1)};
-    std::size_t follow = 1;
-    while (body_length + 1 + follow > (std::size_t{1} << (4 + 8 * follow)) - 1)
+    // The total counts the PkgLength's own bytes: pick the smallest form that still holds it.
+    std::size_t follow = 0;
+    while (body_length + 1 + follow > (std::size_t{1} << (follow == 0 ? 6 : 4 + 8 * follow)) - 1)
         ++follow;
-    const std::size_t total = body_length + 1 + follow;
-    Bytes out{static_cast<std::uint8_t>(follow << 6 | (total & 0x0F))};
-    append_le(out, total >> 4, static_cast<unsigned>(follow));
-    return out;
+    return encoded_length(body_length + 1 + follow);
 }
 
 Bytes name_string(std::string_view path)
@@ -168,6 +194,95 @@ Bytes package(const std::vector<Bytes>& elements)
     return out;
 }
 
+Bytes string(std::string_view text)
+{
+    Bytes out{STRING_PREFIX};
+    out.insert(out.end(), text.begin(), text.end());
+    out.push_back(0);
+    return out;
+}
+
+Bytes arg(unsigned index)
+{
+    return {static_cast<std::uint8_t>(ARG0_OP + index)};
+}
+
+Bytes local(unsigned index)
+{
+    return {static_cast<std::uint8_t>(LOCAL0_OP + index)};
+}
+
+Bytes method(std::string_view path, unsigned arg_count, MethodSync sync, const Bytes& terms)
+{
+    // MethodFlags: ArgCount in bits 0-2, SerializeFlag in bit 3, SyncLevel 0 in bits 4-7.
+    Bytes body{static_cast<std::uint8_t>(arg_count | static_cast<unsigned>(sync) << 3)};
+    append(body, terms);
+    return package({METHOD_OP}, path, body);
+}
+
+Bytes if_then(const Bytes& predicate, const Bytes& terms)
+{
+    Bytes out{IF_OP};
+    append(out, pkg_length(predicate.size() + terms.size()));
+    append(out, predicate);
+    append(out, terms);
+    return out;
+}
+
+Bytes logical_equal(const Bytes& left, const Bytes& right)
+{
+    Bytes out{LEQUAL_OP};
+    append(out, left);
+    append(out, right);
+    return out;
+}
+
+Bytes bitwise_and(const Bytes& left, const Bytes& right)
+{
+    Bytes out{AND_OP};
+    append(out, left);
+    append(out, right);
+    out.push_back(NULL_NAME);
+    return out;
+}
+
+Bytes store(const Bytes& value, const Bytes& target)
+{
+    Bytes out{STORE_OP};
+    append(out, value);
+    append(out, target);
+    return out;
+}
+
+Bytes notify(const Bytes& target, const Bytes& value)
+{
+    Bytes out{NOTIFY_OP};
+    append(out, target);
+    append(out, value);
+    return out;
+}
+
+Bytes operation_region(std::string_view path, RegionSpace space, std::uint64_t offset, std::uint64_t length)
+{
+    Bytes out{EXT_OP_PREFIX, OP_REGION_OP};
+    append(out, name_string(path));
+    out.push_back(static_cast<std::uint8_t>(space));
+    append(out, integer(offset));
+    append(out, integer(length));
+    return out;
+}
+
+Bytes field(std::string_view region, FieldAccess access, FieldUpdate update, const std::vector<FieldUnit>& units)
+{
+    // FieldFlags: AccessType in bits 0-3, LockRule (0: NoLock) in bit 4, UpdateRule in bits 5-6.
+    Bytes body{static_cast<std::uint8_t>(static_cast<unsigned>(access) | static_cast<unsigned>(update) << 5)};
+    for (const FieldUnit& unit : units) {
+        append(body, name_string(unit.name));  // a NamedField: NameSeg, then its width as a PkgLength
+        append(body, encoded_length(unit.bits));
+    }
+    return package({EXT_OP_PREFIX, FIELD_OP}, region, body);
+}
+
 Bytes io(std::uint16_t minimum, std::uint16_t maximum, std::uint8_t alignment, std::uint8_t length)
 {
     Bytes out{IO_TAG, IO_DECODE_16};
@@ -182,6 +297,28 @@ Bytes irq_no_flags(std::uint8_t irq)
 {
     Bytes out{IRQ_NO_FLAGS_TAG};
     append_le(out, std::uint64_t{1} << irq, 2);  // a mask of IRQs 0-15
+    return out;
+}
+
+Bytes memory32_fixed(MemoryAccess access, std::uint32_t base, std::uint32_t length)
+{
+    Bytes out{MEMORY32_FIXED_TAG};
+    append_le(out, MEMORY32_FIXED_LENGTH, 2);
+    out.push_back(static_cast<std::uint8_t>(access));
+    append_le(out, base, 4);
+    append_le(out, length, 4);
+    return out;
+}
+
+Bytes extended_interrupt(Trigger trigger, Polarity polarity, std::uint32_t gsi)
+{
+    // Flags: consumer in bit 0, edge in bit 1, active low in bit 2; sharing and wake bits 0.
+    Bytes out{EXTENDED_INTERRUPT_TAG};
+    append_le(out, EXTENDED_INTERRUPT_LENGTH, 2);
+    out.push_back(static_cast<std::uint8_t>(INTERRUPT_CONSUMER | static_cast<unsigned>(trigger) << 1 |
+                                            static_cast<unsigned>(polarity) << 2));
+    out.push_back(1);  // interrupt table length
+    append_le(out, gsi, 4);
     return out;
 }
 

@@ -12,13 +12,14 @@ struct Fixture {
     std::string delivered;
     std::size_t room = 1000;
     bool quit = false;
+    int presses = 0;
     SerialConsole console{[this](std::span<const std::uint8_t> bytes) {
                               std::size_t count = std::min(room, bytes.size());
                               delivered.append(reinterpret_cast<const char*>(bytes.data()), count);
                               room -= count;
                               return count;
                           },
-                          [this] { quit = true; }, true};
+                          [this] { quit = true; }, true, [this] { ++presses; }};
     void type(const std::string& text)
     {
         console.input({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
@@ -77,5 +78,28 @@ TEST(SerialConsole, EscapeOffPassesCtrlA)
     std::string text = "\x01x";
     console.input({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
     EXPECT_FALSE(quit);
+    EXPECT_EQ(delivered, text);
+}
+
+TEST(SerialConsole, CtrlAPPressesThePowerButtonAndPassesTheRest)
+{
+    Fixture f;
+    f.type("a\x01pb\x01P");
+    EXPECT_EQ(f.presses, 2);
+    EXPECT_FALSE(f.quit);
+    EXPECT_EQ(f.delivered, "ab");
+}
+
+TEST(SerialConsole, CtrlAPWithoutAPowerButtonSendsBoth)
+{
+    std::string delivered;
+    SerialConsole console(
+        [&](std::span<const std::uint8_t> bytes) {
+            delivered.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+            return bytes.size();
+        },
+        [] {}, true);
+    std::string text = "\x01p";
+    console.input({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
     EXPECT_EQ(delivered, text);
 }

@@ -95,5 +95,100 @@ TEST(Aml, SerialPortDeviceMatchesIasl)
     EXPECT_EQ(scope("\\_SB", device("COM1", com1)), expected);
 }
 
+TEST(Aml, FieldWidthsAreRawPkgLengthValues)
+{
+    // A NamedField's PkgLength is the bit count itself, without the self-inclusion of pkg_length.
+    EXPECT_EQ(field("REGN", FieldAccess::Byte, FieldUpdate::Preserve, {{"A", 8}}),
+              (Bytes{0x5B, 0x81, 0x0B, 'R', 'E', 'G', 'N', 0x01, 'A', '_', '_', '_', 0x08}));
+    EXPECT_EQ(field("REGN", FieldAccess::DWord, FieldUpdate::WriteAsOnes, {{"WIDE", 64}, {"BIG", 0x1000}}),
+              (Bytes{0x5B, 0x81, 0x13, 'R', 'E', 'G', 'N', 0x23, 'W', 'I', 'D', 'E', 0x40, 0x04, 'B', 'I', 'G', '_',
+                     0x80, 0x00, 0x01}));
+}
+
+TEST(Aml, ExpressionsAndStatements)
+{
+    EXPECT_EQ(string("ACPI0013"), (Bytes{0x0D, 'A', 'C', 'P', 'I', '0', '0', '1', '3', 0x00}));
+    EXPECT_EQ(arg(0), (Bytes{0x68}));
+    EXPECT_EQ(local(7), (Bytes{0x67}));
+    EXPECT_EQ(logical_equal(arg(0), integer(23)), (Bytes{0x93, 0x68, 0x0A, 0x17}));
+    EXPECT_EQ(bitwise_and(local(0), integer(1)), (Bytes{0x7B, 0x60, 0x01, 0x00}));
+    EXPECT_EQ(store(local(0), name_string("GEVT")), (Bytes{0x70, 0x60, 'G', 'E', 'V', 'T'}));
+    EXPECT_EQ(notify(name_string("PWRB"), integer(0x80)), (Bytes{0x86, 'P', 'W', 'R', 'B', 0x0A, 0x80}));
+    EXPECT_EQ(if_then(integer(1), {}), (Bytes{0xA0, 0x02, 0x01}));
+    EXPECT_EQ(method("_STA", 0, MethodSync::NotSerialized, {0xA4, 0x0A, 0x0F}),  // Return (0x0F)
+              (Bytes{0x14, 0x09, '_', 'S', 'T', 'A', 0x00, 0xA4, 0x0A, 0x0F}));
+    EXPECT_EQ(operation_region("GDST", RegionSpace::SystemIo, 0x602, 1),
+              (Bytes{0x5B, 0x80, 'G', 'D', 'S', 'T', 0x01, 0x0B, 0x02, 0x06, 0x01}));
+}
+
+TEST(Aml, LargeResourceDescriptors)
+{
+    // Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000, )
+    EXPECT_EQ(memory32_fixed(MemoryAccess::ReadWrite, 0xD000'0000, 0x1000),
+              (Bytes{0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xD0, 0x00, 0x10, 0x00, 0x00}));
+    // Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) {5}
+    EXPECT_EQ(extended_interrupt(Trigger::Edge, Polarity::ActiveHigh, 5),
+              (Bytes{0x89, 0x06, 0x00, 0x03, 0x01, 0x05, 0x00, 0x00, 0x00}));
+    // Interrupt (ResourceConsumer, Level, ActiveLow, Exclusive, ,, ) {0x123}
+    EXPECT_EQ(extended_interrupt(Trigger::Level, Polarity::ActiveLow, 0x123),
+              (Bytes{0x89, 0x06, 0x00, 0x05, 0x01, 0x23, 0x01, 0x00, 0x00}));
+}
+
+TEST(Aml, GenericEventDeviceMatchesIasl)
+{
+    // Device (GED0) { Name (_HID, "ACPI0013") Name (_UID, Zero)
+    //   Name (_CRS, ResourceTemplate () { Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive, ,, ) {23} })
+    //   OperationRegion (GDST, SystemIO, 0x0602, One)
+    //   Field (GDST, ByteAcc, NoLock, WriteAsZeros) { GEVT, 8 }
+    //   Method (_EVT, 1, Serialized) { Local0 = GEVT  GEVT = Local0
+    //     If ((Local0 & One)) { Notify (\_SB.PWRB, 0x80) } } }, as `iasl -oa` compiles it.
+    Bytes ged = name("_HID", string("ACPI0013"));
+    append(ged, name("_UID", integer(0)));
+    append(ged, name("_CRS", resource_template(extended_interrupt(Trigger::Level, Polarity::ActiveHigh, 23))));
+    append(ged, operation_region("GDST", RegionSpace::SystemIo, 0x602, 1));
+    append(ged, field("GDST", FieldAccess::Byte, FieldUpdate::WriteAsZeros, {{"GEVT", 8}}));
+    Bytes event = store(name_string("GEVT"), local(0));
+    append(event, store(local(0), name_string("GEVT")));
+    append(event, if_then(bitwise_and(local(0), integer(1)), notify(name_string("\\_SB.PWRB"), integer(0x80))));
+    append(ged, method("_EVT", 1, MethodSync::Serialized, event));
+    const Bytes expected{
+        0x5B, 0x82, 0x4D, 0x06, 'G', 'E', 'D', '0',                            // Device, PkgLength 100
+        0x08, '_', 'H', 'I', 'D', 0x0D, 'A', 'C', 'P', 'I', '0', '0', '1', '3', 0x00,
+        0x08, '_', 'U', 'I', 'D', 0x00,
+        0x08, '_', 'C', 'R', 'S', 0x11, 0x0E, 0x0A, 0x0B,                      // Buffer of 11 bytes
+        0x89, 0x06, 0x00, 0x01, 0x01, 0x17, 0x00, 0x00, 0x00, 0x79, 0x00,      // Interrupt {23}, End Tag
+        0x5B, 0x80, 'G', 'D', 'S', 'T', 0x01, 0x0B, 0x02, 0x06, 0x01,          // OperationRegion
+        0x5B, 0x81, 0x0B, 'G', 'D', 'S', 'T', 0x41, 'G', 'E', 'V', 'T', 0x08,  // Field
+        0x14, 0x25, '_', 'E', 'V', 'T', 0x09,                                  // Method, 1 arg, Serialized
+        0x70, 'G', 'E', 'V', 'T', 0x60,                                        // Local0 = GEVT
+        0x70, 0x60, 'G', 'E', 'V', 'T',                                        // GEVT = Local0
+        0xA0, 0x12, 0x7B, 0x60, 0x01, 0x00,                                    // If (Local0 & One)
+        0x86, '\\', 0x2E, '_', 'S', 'B', '_', 'P', 'W', 'R', 'B', 0x0A, 0x80, // Notify
+    };
+    EXPECT_EQ(device("GED0", ged), expected);
+}
+
+TEST(Aml, VirtioMmioDeviceMatchesIasl)
+{
+    // Device (V000) { Name (_HID, "LNRO0005") Name (_UID, Zero) Name (_CRS, ResourceTemplate () {
+    //   Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000, )
+    //   Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) {5} }) }, as `iasl -oa` has it.
+    Bytes resources = memory32_fixed(MemoryAccess::ReadWrite, 0xD000'0000, 0x1000);
+    append(resources, extended_interrupt(Trigger::Edge, Polarity::ActiveHigh, 5));
+    Bytes body = name("_HID", string("LNRO0005"));
+    append(body, name("_UID", integer(0)));
+    append(body, name("_CRS", resource_template(resources)));
+    const Bytes expected{
+        0x5B, 0x82, 0x3A, 'V', '0', '0', '0',
+        0x08, '_', 'H', 'I', 'D', 0x0D, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+        0x08, '_', 'U', 'I', 'D', 0x00,
+        0x08, '_', 'C', 'R', 'S', 0x11, 0x1A, 0x0A, 0x17,
+        0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xD0, 0x00, 0x10, 0x00, 0x00,
+        0x89, 0x06, 0x00, 0x03, 0x01, 0x05, 0x00, 0x00, 0x00,
+        0x79, 0x00,
+    };
+    EXPECT_EQ(device("V000", body), expected);
+}
+
 }  // namespace
 }  // namespace nimbus::x86::aml
