@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "devices/virtio/rng/virtio_rng.hpp"
 
 namespace nimbus {
@@ -40,6 +42,17 @@ Result<std::string> VirtioDevices::cmdline_fragment(const VirtioDeviceRequests& 
     return fragment;
 }
 
+Result<std::vector<x86::VirtioMmioAcpi>> VirtioDevices::acpi_descriptions(const VirtioDeviceRequests& requests)
+{
+    std::vector<x86::VirtioMmioAcpi> devices;
+    for (std::size_t index = 0; index < device_count(requests); ++index) {
+        Slot where = TRY(slot(index));
+        devices.push_back({static_cast<std::uint32_t>(where.base), static_cast<std::uint32_t>(MmioTransport::WINDOW_SIZE),
+                           where.gsi});
+    }
+    return devices;
+}
+
 Result<std::unique_ptr<VirtioDevices>> VirtioDevices::create(const VirtioDeviceRequests& requests, const VmFd& vm,
                                                              Bus& mmio_bus, EventLoop& loop, const GuestMemory& memory,
                                                              VirtioConsole::OutputSink output)
@@ -69,6 +82,30 @@ Result<void> VirtioDevices::add(std::shared_ptr<VirtioDevice> device)
     }
     m_devices.push_back({std::move(line), std::move(transport)});
     return {};
+}
+
+namespace {
+// The value of the last `KEY=value` word for `key` ("acpi="), or nullopt if there is none.
+std::optional<std::string_view> last_value(std::string_view cmdline, std::string_view key)
+{
+    std::optional<std::string_view> last;
+    std::size_t position = 0;
+    while (position < cmdline.size()) {
+        std::size_t end = cmdline.find(' ', position);
+        if (end == std::string_view::npos)
+            end = cmdline.size();
+        std::string_view word = cmdline.substr(position, end - position);
+        if (word.starts_with(key))
+            last = word.substr(key.size());
+        position = end + 1;
+    }
+    return last;
+}
+}  // namespace
+
+bool cmdline_disables_acpi(std::string_view cmdline)
+{
+    return last_value(cmdline, "acpi=") == "off";
 }
 
 bool last_console_is_hvc0(std::string_view cmdline)

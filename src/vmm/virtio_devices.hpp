@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "arch/x86/acpi_tables.hpp"
 #include "base/error.hpp"
 #include "devices/virtio/console/virtio_console.hpp"
 #include "devices/virtio/mmio_transport.hpp"
@@ -21,13 +22,18 @@ namespace nimbus {
 
 // Device n gets the 4 KiB window at MMIO_BASE + n * 4 KiB (in the 32-bit hole, far below the IO
 // APIC at 0xfec00000 and the local APIC at 0xfee00000) and the n-th free ISA GSI from 5 on (8 is the
-// RTC's). Linux finds them through `virtio_mmio.device=4K@<base>:<gsi>` on its command line
-// (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). The GSIs stop at 15: the MP table routes only the 16 ISA
-// IRQs, so at most MAX_DEVICES devices.
+// RTC's). The GSIs stop at 15: the MP table routes only the 16 ISA IRQs, so at most MAX_DEVICES
+// devices.
 //
-// Not yet done: describing the devices in the DSDT (LNRO0005 with _CRS memory + interrupt). With
-// ACPI on, Linux maps no ISA IRQ it was not told about, so a kernel without `acpi=off` would find
-// the devices but fail to request their IRQs; the emulated-KVM hosts run with acpi=off.
+// How Linux finds them, one way only (both would register every device twice):
+// - ACPI on (the default): the DSDT describes each as Device (VRnn) { _HID "LNRO0005", _UID n,
+//   _CRS Memory32Fixed + an edge, active-high Interrupt } (acpi_descriptions), and Linux both
+//   finds the device and maps its GSI, which with HW-reduced ACPI it does only for GSIs the DSDT
+//   mentions.
+// - `acpi=off` on the final command line (the emulated-KVM quirk adds it; a user may too): Linux
+//   reads no DSDT, so the VMM appends `virtio_mmio.device=4K@<base>:<gsi>` per device
+//   (cmdline_fragment; CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES) and Linux routes the ISA IRQs through
+//   the MP table. A kernel built without CONFIG_ACPI needs `acpi=off` too, to get the fragment.
 class VirtioDevices final {
 public:
     static constexpr std::uint64_t MMIO_BASE = 0xd000'0000;
@@ -40,6 +46,8 @@ public:
     static Result<Slot> slot(std::size_t index);
     // " virtio_mmio.device=4K@0xd0000000:5 ..." (leading space) for the requested devices, or ""
     static Result<std::string> cmdline_fragment(const VirtioDeviceRequests& requests);
+    // The DSDT's view of the same devices, in the same order.
+    static Result<std::vector<x86::VirtioMmioAcpi>> acpi_descriptions(const VirtioDeviceRequests& requests);
 
     // Builds the requested devices in VirtioDeviceRequests order; the console writes to `output`.
     static Result<std::unique_ptr<VirtioDevices>> create(const VirtioDeviceRequests& requests, const VmFd& vm,
@@ -68,6 +76,10 @@ private:
     std::vector<Wired> m_devices;
     std::shared_ptr<VirtioConsole> m_console;
 };
+
+// True when the last `acpi=` word of a Linux command line is `acpi=off` (Linux acts on each in
+// turn, and `acpi=force` after it turns ACPI back on): then the devices go on the command line.
+bool cmdline_disables_acpi(std::string_view cmdline);
 
 // Where terminal input goes when a virtio console exists: to hvc0 if the last `console=` on the
 // kernel command line names it (Linux's last console= is /dev/console), else to the UART.

@@ -39,12 +39,15 @@ Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
 {
     auto memory = TRY(GuestMemory::create(config.memory_mib << 20));
     // The virtio devices' windows and GSIs are fixed by their order, so the kernel learns of them
-    // before they exist.
-    std::string cmdline = config.cmdline + TRY(VirtioDevices::cmdline_fragment(config.virtio));
+    // before they exist: from the DSDT, or with acpi=off from its command line (virtio_devices.hpp).
+    std::string cmdline = config.cmdline;
+    if (cmdline_disables_acpi(cmdline))
+        cmdline += TRY(VirtioDevices::cmdline_fragment(config.virtio));
+    auto virtio_acpi = TRY(VirtioDevices::acpi_descriptions(config.virtio));
     auto boot = TRY(x86::load_linux(memory, {config.kernel, config.initrd, cmdline}));
     // Both: kernels without CONFIG_X86_MPPARSE (Debian's cloud kernel) find CPUs only in the MADT.
     TRY(x86::write_mptable(memory, config.vcpus));
-    TRY(x86::write_acpi_tables(memory, config.vcpus));
+    TRY(x86::write_acpi_tables(memory, config.vcpus, virtio_acpi));
     TRY(x86::write_boot_page_tables(memory));
     TRY(x86::write_boot_gdt(memory));
 

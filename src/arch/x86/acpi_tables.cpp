@@ -6,6 +6,8 @@
 #include <span>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "arch/x86/aml.hpp"
 #include "arch/x86/cpuid.hpp"
 #include "arch/x86/mptable.hpp"
@@ -104,21 +106,37 @@ aml::Bytes power_button_devices()
     return devices;
 }
 
-aml::Bytes build_dsdt_aml()
+// Laid out as QEMU's microvm names them (VR00, VR01, ...). With ACPI on, Linux creates a platform
+// device per entry, maps the GSI through the IO APIC as the descriptor says, and virtio_mmio
+// probes it; without these it would not know the devices, or (named on the command line) could
+// not map their ISA IRQs, which a hardware-reduced Linux maps only when the DSDT mentions them.
+aml::Bytes virtio_mmio_device(std::size_t index, const VirtioMmioAcpi& where)
+{
+    aml::Bytes resources = aml::memory32_fixed(aml::MemoryAccess::ReadWrite, where.base, where.size);
+    aml::append(resources, aml::extended_interrupt(aml::Trigger::Edge, aml::Polarity::ActiveHigh, where.gsi));
+    aml::Bytes body = aml::name("_HID", aml::string("LNRO0005"));
+    aml::append(body, aml::name("_UID", aml::integer(index)));
+    aml::append(body, aml::name("_CRS", aml::resource_template(resources)));
+    return aml::device(fmt::format("VR{:02X}", index), body);
+}
+
+aml::Bytes build_dsdt_aml(std::span<const VirtioMmioAcpi> virtio_mmio)
 {
     aml::Bytes system_bus = com1_device();
     aml::append(system_bus, power_button_devices());
+    for (std::size_t index = 0; index < virtio_mmio.size(); ++index)
+        aml::append(system_bus, virtio_mmio_device(index, virtio_mmio[index]));
     aml::Bytes dsdt = aml::scope("\\_SB", system_bus);
     // \_S5_ (soft off): without it Linux registers no ACPI power-off and `poweroff` only halts.
     aml::append(dsdt, aml::name("_S5_", aml::package({aml::integer(S5_SLEEP_TYPE)})));
     return dsdt;
 }
 
-std::vector<std::uint8_t> build_dsdt()
+std::vector<std::uint8_t> build_dsdt(std::span<const VirtioMmioAcpi> virtio_mmio)
 {
     std::vector<std::uint8_t> table;
     append(table, make_header("DSDT", DSDT_REVISION));
-    aml::append(table, build_dsdt_aml());
+    aml::append(table, build_dsdt_aml(virtio_mmio));
     seal(table);
     return table;
 }
@@ -219,11 +237,14 @@ std::vector<std::uint8_t> build_rsdp(std::uint64_t xsdt_address)
 
 }  // namespace
 
-Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_count)
+Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_count,
+                               std::span<const VirtioMmioAcpi> virtio_mmio)
 {
     if (vcpu_count == 0 || vcpu_count > MAX_VCPU_COUNT)
         return fail("write ACPI tables", "{} vCPUs: the MADT describes 1 to {} (8-bit xAPIC ids)", vcpu_count,
                     MAX_VCPU_COUNT);
+    if (virtio_mmio.size() > 0xFF)
+        return fail("write ACPI tables", "{} virtio-mmio devices: the DSDT names at most 255", virtio_mmio.size());
 
     // Lay out RSDP, XSDT, FADT, DSDT, MADT in that order, each on a 16-byte boundary.
     constexpr std::size_t XSDT_ENTRY_COUNT = 2;  // FADT and MADT; the DSDT hangs off the FADT
@@ -231,7 +252,7 @@ Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_cou
     const std::uint64_t fadt_address =
         align16(xsdt_address + sizeof(acpi::SdtHeader) + XSDT_ENTRY_COUNT * sizeof(std::uint64_t));
     const std::uint64_t dsdt_address = align16(fadt_address + sizeof(acpi::Fadt));
-    std::vector<std::uint8_t> dsdt = build_dsdt();
+    std::vector<std::uint8_t> dsdt = build_dsdt(virtio_mmio);
     const std::uint64_t madt_address = align16(dsdt_address + dsdt.size());
     std::vector<std::uint8_t> madt = build_madt(vcpu_count);
     if (madt_address + madt.size() > ACPI_AREA_END)

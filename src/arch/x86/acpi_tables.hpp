@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "base/error.hpp"
 #include "memory/guest_memory.hpp"
@@ -166,6 +167,15 @@ static_assert(sizeof(MadtLocalApicNmi) == 6);
 
 }  // namespace acpi
 
+// A virtio-mmio device as the DSDT describes it: Device (VRnn) { _HID "LNRO0005", _UID n, _CRS
+// Memory32Fixed (ReadWrite, base, size) and Interrupt (ResourceConsumer, Edge, ActiveHigh,
+// Exclusive) {gsi} } (edge, as the irqfd pulses it). Linux's virtio_mmio binds by that _HID.
+struct VirtioMmioAcpi final {
+    std::uint32_t base;
+    std::uint32_t size;
+    std::uint32_t gsi;
+};
+
 // Writes the RSDP at RSDP_ADDRESS and the tables after it, all inside ACPI_AREA_START..END.
 // The MADT lists apic_id_for(i) for each vCPU and the IO APIC as io_apic_id_for(vcpu_count) with
 // GSI base 0, like the MP table, and has no interrupt source override: KVM's default routing
@@ -173,6 +183,8 @@ static_assert(sizeof(MadtLocalApicNmi) == 6);
 // The DSDT describes the UART at 0x3F8 / IRQ 4 (PNP0501) so that Linux maps the console's IRQ,
 // and the power button (PNP0C0C) behind a Generic Event Device (ACPI0013) on GED_GSI whose _EVT
 // reads and clears GED_STATUS_PORT and sends the button Notify 0x80 for GED_EVENT_POWER_BUTTON.
-Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_count);
+// `virtio_mmio[n]` becomes Device (VRnn) with _UID n (n < 256).
+Result<void> write_acpi_tables(const GuestMemory& memory, std::uint32_t vcpu_count,
+                               std::span<const VirtioMmioAcpi> virtio_mmio = {});
 
 }  // namespace nimbus::x86

@@ -20,8 +20,33 @@ TEST(VirtioDevices, SlotsSkipTheRtcGsiAndStopAt15)
 TEST(VirtioDevices, CommandLineFragment)
 {
     EXPECT_EQ(*VirtioDevices::cmdline_fragment({}), "");
-    EXPECT_EQ(*VirtioDevices::cmdline_fragment({.rng = true, .console = true}),
+    EXPECT_EQ(*VirtioDevices::cmdline_fragment({.disks = {}, .rng = true, .console = true}),
               " virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6");
+}
+
+TEST(VirtioDevices, AcpiDescriptionsMatchTheSlots)
+{
+    EXPECT_TRUE(VirtioDevices::acpi_descriptions({})->empty());
+    auto devices = *VirtioDevices::acpi_descriptions({.disks = {}, .rng = true, .console = true});
+    ASSERT_EQ(devices.size(), 2u);
+    EXPECT_EQ(devices[0].base, 0xd000'0000u);
+    EXPECT_EQ(devices[0].size, 0x1000u);
+    EXPECT_EQ(devices[0].gsi, 5u);
+    EXPECT_EQ(devices[1].base, 0xd000'1000u);
+    EXPECT_EQ(devices[1].gsi, 6u);
+}
+
+TEST(VirtioDevices, OnlyAFinalAcpiOffDisablesAcpi)
+{
+    EXPECT_TRUE(cmdline_disables_acpi("acpi=off"));
+    EXPECT_TRUE(cmdline_disables_acpi("console=ttyS0 nopv acpi=off noxsave"));
+    EXPECT_TRUE(cmdline_disables_acpi("acpi=force acpi=off"));
+    EXPECT_FALSE(cmdline_disables_acpi("acpi=off acpi=force"));
+    EXPECT_FALSE(cmdline_disables_acpi(""));
+    EXPECT_FALSE(cmdline_disables_acpi("console=ttyS0 panic=-1"));
+    EXPECT_FALSE(cmdline_disables_acpi("acpi=offx"));
+    EXPECT_FALSE(cmdline_disables_acpi("pci=noacpi"));
+    EXPECT_FALSE(cmdline_disables_acpi("xacpi=off"));
 }
 
 TEST(VirtioDevices, LastConsoleDecidesWhereInputGoes)

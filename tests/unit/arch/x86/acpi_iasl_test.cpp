@@ -73,7 +73,8 @@ TEST(AcpiIasl, DisassemblesTheDsdtAndFadtCleanly)
     if (!have_iasl())
         GTEST_SKIP() << "iasl (Debian package acpica-tools) is not installed: cannot disassemble the tables";
     GuestMemory memory = test::make_memory();
-    ASSERT_TRUE(write_acpi_tables(memory, 2));
+    const VirtioMmioAcpi virtio[] = {{0xD000'0000, 0x1000, 5}, {0xD000'1000, 0x1000, 6}};
+    ASSERT_TRUE(write_acpi_tables(memory, 2, virtio));
     auto rsdp = *memory.read_object<acpi::Rsdp>(RSDP_ADDRESS);
     std::uint64_t fadt_address = *memory.read_object<std::uint64_t>(rsdp.xsdt_address + sizeof(acpi::SdtHeader));
     auto fadt = *memory.read_object<acpi::Fadt>(fadt_address);
@@ -99,6 +100,14 @@ TEST(AcpiIasl, DisassemblesTheDsdtAndFadtCleanly)
     expect_contains(dsdt, "If ((Local0 & One))");
     expect_contains(dsdt, "Notify (\\_SB.PWRB, 0x80)");
     expect_contains(dsdt, "Name (_S5, Package (0x01)");
+    for (const char* device : {"Device (VR00)", "Device (VR01)"})
+        expect_contains(dsdt, device);
+    expect_contains(dsdt, "Name (_HID, \"LNRO0005\")");
+    expect_contains(dsdt, "Name (_UID, One)");
+    expect_contains(dsdt, "Memory32Fixed (ReadWrite,\n                    0xD0001000,         // Address Base\n"
+                          "                    0x00001000,         // Address Length");
+    expect_contains(dsdt, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )\n                {\n"
+                          "                    0x00000006,");
 
     std::string facp = disassemble(memory, fadt_address, dir.path, "facp", log);
     expect_contains(facp, "Power Button (V1) : 1");

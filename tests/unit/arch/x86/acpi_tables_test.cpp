@@ -163,6 +163,51 @@ TEST_P(AcpiForVcpus, TablesAreFoundChecksummedAndDescribeTheMachine)
 
 INSTANTIATE_TEST_SUITE_P(Vcpus, AcpiForVcpus, testing::Values(1u, 2u, 8u, MAX_VCPU_COUNT));
 
+// The AML of one virtio-mmio device (aml_test's VirtioMmioDeviceMatchesIasl), named and numbered.
+std::vector<std::uint8_t> virtio_device_aml(char digit, std::uint8_t uid_byte, std::uint8_t base_high, std::uint8_t gsi)
+{
+    std::vector<std::uint8_t> uid = uid_byte == 0 ? std::vector<std::uint8_t>{0x00}
+                                                  : std::vector<std::uint8_t>{0x01};  // Zero / One
+    std::vector<std::uint8_t> out{0x5B, 0x82, 0x3A, 'V', 'R', '0', static_cast<std::uint8_t>(digit),
+                                  0x08, '_', 'H', 'I', 'D', 0x0D, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+                                  0x08, '_', 'U', 'I', 'D'};
+    out.insert(out.end(), uid.begin(), uid.end());
+    const std::vector<std::uint8_t> rest{
+        0x08, '_', 'C', 'R', 'S', 0x11, 0x1A, 0x0A, 0x17,
+        0x86, 0x09, 0x00, 0x01, 0x00, base_high, 0x00, 0xD0, 0x00, 0x10, 0x00, 0x00,
+        0x89, 0x06, 0x00, 0x03, 0x01, gsi, 0x00, 0x00, 0x00,
+        0x79, 0x00,
+    };
+    out.insert(out.end(), rest.begin(), rest.end());
+    return out;
+}
+
+TEST(AcpiTables, DsdtDescribesEachVirtioMmioDevice)
+{
+    GuestMemory memory = make_memory();
+    const VirtioMmioAcpi devices[] = {{0xD000'0000, 0x1000, 5}, {0xD000'1000, 0x1000, 6}};
+    ASSERT_TRUE(write_acpi_tables(memory, 1, devices));
+    auto rsdp = *memory.read_object<acpi::Rsdp>(RSDP_ADDRESS);
+    auto fadt = *memory.read_object<acpi::Fadt>(
+        *memory.read_object<std::uint64_t>(rsdp.xsdt_address + sizeof(acpi::SdtHeader)));
+    auto dsdt = *memory.read_object<acpi::SdtHeader>(fadt.x_dsdt);
+    EXPECT_EQ(byte_sum(memory, fadt.x_dsdt, dsdt.length), 0);
+    auto span = *memory.span(fadt.x_dsdt + sizeof dsdt, dsdt.length - sizeof dsdt);
+    std::vector<std::uint8_t> aml(span.begin(), span.end());
+
+    // Scope (\_SB) grows by the two devices (60 bytes each): PkgLength 0x0BA + 120 = 0x132 (iasl -oa agrees).
+    std::vector<std::uint8_t> expected = DSDT_AML;
+    expected[1] = 0x42;
+    expected[2] = 0x13;
+    std::vector<std::uint8_t> devices_aml = virtio_device_aml('0', 0, 0x00, 5);
+    std::vector<std::uint8_t> second = virtio_device_aml('1', 1, 0x10, 6);
+    devices_aml.insert(devices_aml.end(), second.begin(), second.end());
+    ASSERT_EQ(devices_aml.size(), 120u);
+    const std::size_t s5_size = 10;  // Name (_S5_, ...) stays after the scope
+    expected.insert(expected.end() - s5_size, devices_aml.begin(), devices_aml.end());
+    EXPECT_EQ(aml, expected);
+}
+
 TEST(AcpiTables, RejectsTooManyOrNoVcpus)
 {
     GuestMemory memory = make_memory();
