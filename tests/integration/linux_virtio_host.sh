@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Boots the Linux test kernel with virtio-rng and virtio-console (hvc0 the last console) on this
 # host's KVM; with no root device it panics and panic=-1 resets the guest once the devices are up.
-# `acpi=off`: the devices are named on the command line only, and with ACPI on Linux maps no ISA IRQ
-# that the DSDT does not describe (see src/vmm/virtio_devices.hpp), so their IRQs would not request.
+# `acpi=off` (which this host's kvm_pvm quirk adds anyway): nimbus then names the devices on the
+# command line (`virtio_mmio.device=`, logged as "Registering device virtio-mmio.N") instead of in
+# the DSDT (see src/vmm/virtio_devices.hpp); linux_nested_virtio_acpi covers the ACPI way.
 # usage: linux_virtio_host.sh NIMBUS
 set -euo pipefail
 nimbus=$1
