@@ -1,0 +1,116 @@
+// vif= spec parsing.
+#include "config/xl_vif_spec_parser.hpp"
+
+#include <cctype>
+
+namespace nimbus {
+
+namespace {
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::size_t digits(std::string_view text, std::size_t at)
+{
+    std::size_t end = at;
+    while (end < text.size() && is_digit(text[end]))
+        ++end;
+    return end - at;
+}
+
+}  // namespace
+
+bool XlVifSpecParser::valid_mac(std::string_view mac)
+{
+    if (mac.size() != 17)
+        return false;
+    for (std::size_t i = 0; i < mac.size(); ++i) {
+        bool separator = i % 3 == 2;
+        if (separator ? mac[i] != ':' : !is_hex(mac[i]))
+            return false;
+    }
+    return true;
+}
+
+bool XlVifSpecParser::valid_rate(std::string_view rate)
+{
+    std::size_t at = digits(rate, 0);
+    if (at == 0)
+        return false;
+    if (at < rate.size() && (rate[at] == 'G' || rate[at] == 'M' || rate[at] == 'K'))
+        ++at;
+    if (at >= rate.size() || (rate[at] != 'b' && rate[at] != 'B'))
+        return false;
+    ++at;
+    if (rate.substr(at, 2) != "/s")
+        return false;
+    at += 2;
+    if (at == rate.size())
+        return true;
+    if (rate[at] != '@')
+        return false;
+    ++at;
+    std::size_t count = digits(rate, at);
+    if (count == 0)
+        return false;
+    at += count;
+    std::string_view unit = rate.substr(at);
+    return unit == "s" || unit == "ms" || unit == "us";
+}
+
+Result<VifConfig> XlVifSpecParser::parse(std::string_view spec, std::vector<std::string>& warnings)
+{
+    VifConfig vif;
+    std::string operation = fmt::format("vif spec '{}'", spec);
+    std::size_t at = 0;
+    while (at <= spec.size()) {
+        std::size_t comma = spec.find(',', at);
+        std::string_view setting = spec.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
+        at = comma == std::string_view::npos ? spec.size() + 1 : comma + 1;
+        while (!setting.empty() && setting.front() == ' ')
+            setting.remove_prefix(1);
+        if (setting.empty())
+            continue;
+        std::size_t equals = setting.find('=');
+        if (equals == std::string_view::npos)
+            return fail(operation, "'{}' is not KEY=VALUE", setting);
+        std::string key(setting.substr(0, equals));
+        std::string value(setting.substr(equals + 1));
+        if (key == "mac") {
+            if (!valid_mac(value))
+                return fail(operation, "field mac: '{}' is not six hex octets like 00:16:3e:12:34:56", value);
+            if ((std::stoul(value.substr(0, 2), nullptr, 16) & 1) != 0)
+                return fail(operation, "field mac: '{}' is a multicast address", value);
+            vif.mac = value;
+        } else if (key == "bridge") {
+            if (value.empty())
+                return fail(operation, "field bridge: empty");
+            vif.bridge = value;
+        } else if (key == "ip") {
+            vif.ip = value;
+        } else if (key == "model") {
+            vif.model = value;
+        } else if (key == "rate") {
+            if (!valid_rate(value))
+                return fail(operation, "field rate: '{}' is not RATE/s[@INTERVAL] (e.g. 10Mb/s@50ms)", value);
+            vif.rate = value;
+        } else if (key == "script") {
+            vif.script = value;
+        } else if (key == "vifname") {
+            if (value.size() > 15)
+                return fail(operation, "field vifname: '{}' is longer than 15 characters", value);
+            vif.vifname = value;
+        } else if (key == "type") {
+            if (value != "vif" && value != "ioemu")
+                return fail(operation, "field type: '{}' is not vif or ioemu", value);
+            vif.type = value;
+        } else if (key == "backend" || key == "mtu" || key == "devid" || key == "gatewaydev" || key == "accel") {
+            warnings.push_back(fmt::format("{}: {}= is not supported by nimbus and is ignored", operation, key));
+        } else {
+            return fail(operation, "unknown field '{}' (mac, bridge, ip, model, rate, script, vifname, type)", key);
+        }
+    }
+    return vif;
+}
+
+}  // namespace nimbus
