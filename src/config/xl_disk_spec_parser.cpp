@@ -223,7 +223,7 @@ Result<void> XlDiskSpecParser::scan()
             m_disk.colo = true;
             break;
         case Rule::Specification: TRY(keyword("specification", value_of())); break;
-        case Rule::Target: TRY(save(m_disk.target, "target respecified", strip(text, ','))); break;
+        case Rule::Target: TRY(save(m_disk.target, "target respecified", strip(text.substr(7), ','))); break;
         case Rule::UnknownParameter: return error("unknown parameter", text);
         case Rule::PrefixFormat:
             m_disk.had_deprecated_prefix = true;
