@@ -188,6 +188,13 @@ std::unexpected<Error> XlDiskSpecParser::error(std::string_view what, std::strin
 
 Result<void> XlDiskSpecParser::scan()
 {
+    // Like xl, most errors let the scan go on (only the first is reported); an unknown prefix, too
+    // many positional parameters and bad syntax end it.
+    std::optional<Error> first_error;
+    auto note = [&](Result<void> result) {
+        if (!result && !first_error)
+            first_error = std::move(result).error();
+    };
     std::size_t at = 0;
     while (at < m_spec.size()) {
         Match match = longest_match(m_spec, at);
@@ -196,18 +203,19 @@ Result<void> XlDiskSpecParser::scan()
             std::string stripped = strip(text, ',');
             return stripped.substr(stripped.find('=') + 1);
         };
+        bool stop = false;
         switch (match.rule) {
         case Rule::Blank: break;
-        case Rule::Format: TRY(set_format(value_of())); break;
+        case Rule::Format: note(set_format(value_of())); break;
         case Rule::Cdrom:
         case Rule::DevtypeCdrom: m_disk.cdrom = true; break;
         case Rule::DevtypeDisk: m_disk.cdrom = false; break;
-        case Rule::Devtype: return error("unknown value for devtype (cdrom or disk)", text);
-        case Rule::Access: TRY(set_access(value_of())); break;
-        case Rule::Backend: TRY(save(m_disk.backend_domain, "backend respecified", value_of())); break;
-        case Rule::Backendtype: TRY(keyword("backendtype", value_of())); break;
-        case Rule::Vdev: TRY(save(m_disk.vdev, "vdev respecified", value_of())); break;
-        case Rule::Script: TRY(save(m_disk.script, "script respecified", value_of())); break;
+        case Rule::Devtype: note(error("unknown value for devtype (cdrom or disk)", text)); break;
+        case Rule::Access: note(set_access(value_of())); break;
+        case Rule::Backend: note(save(m_disk.backend_domain, "backend respecified", value_of())); break;
+        case Rule::Backendtype: note(keyword("backendtype", value_of())); break;
+        case Rule::Vdev: note(save(m_disk.vdev, "vdev respecified", value_of())); break;
+        case Rule::Script: note(save(m_disk.script, "script respecified", value_of())); break;
         case Rule::DirectIoSafe: m_disk.direct_io_safe = true; break;
         case Rule::Discard: m_disk.discard = true; break;
         case Rule::NoDiscard: m_disk.discard = false; break;
@@ -219,27 +227,49 @@ Result<void> XlDiskSpecParser::scan()
         case Rule::HiddenDisk: m_disk.colo = true; break;
         case Rule::ColoPort:
             if (leading_integer(value_of()) == 0)
-                return error("unknown value for colo-port", value_of());
+                note(error("unknown value for colo-port", value_of()));
             m_disk.colo = true;
             break;
-        case Rule::Specification: TRY(keyword("specification", value_of())); break;
-        case Rule::Target: TRY(save(m_disk.target, "target respecified", strip(text.substr(7), ','))); break;
-        case Rule::UnknownParameter: return error("unknown parameter", text);
+        case Rule::Specification: note(keyword("specification", value_of())); break;
+        case Rule::Target: note(save(m_disk.target, "target respecified", strip(text.substr(7), ','))); break;
+        case Rule::UnknownParameter: note(error("unknown parameter", text)); break;
         case Rule::PrefixFormat:
             m_disk.had_deprecated_prefix = true;
-            TRY(set_format(strip(text, ':')));
+            note(set_format(strip(text, ':')));
             break;
         case Rule::PrefixScript:
             m_disk.had_deprecated_prefix = true;
-            TRY(save(m_disk.script, "script respecified", "block-" + strip(text, ':')));
+            note(save(m_disk.script, "script respecified", "block-" + strip(text, ':')));
             break;
         case Rule::PrefixPlain: m_disk.had_deprecated_prefix = true; break;
-        case Rule::PrefixUnknown: return error("unknown deprecated disk prefix", text);
-        case Rule::Positional: TRY(positional(strip(text, ','))); break;
-        case Rule::Other: return error("bad disk syntax", m_spec.substr(at, rest_of_line(m_spec, at)));
+        case Rule::PrefixUnknown:
+            note(error("unknown deprecated disk prefix", text));
+            stop = true;
+            break;
+        case Rule::Positional:
+            if (!first_error) {
+                auto result = positional(strip(text, ','));
+                stop = !result && result.error().detail.starts_with("too many positional");
+                note(std::move(result));
+            }
+            break;
+        case Rule::Other:
+            // Like xl, a stray character is ignored when it is the spec's last byte (xl exits the
+            // process on one followed by a newline; that is an error here).
+            if (at + 1 == m_spec.size())
+                break;
+            if (m_spec[at + 1] == '\n')
+                return error("bad disk syntax (a stray character before a newline)", m_spec.substr(at, 1));
+            note(error("bad disk syntax", m_spec.substr(at, rest_of_line(m_spec, at))));
+            stop = true;
+            break;
         }
+        if (stop)
+            break;
         at += match.head;
     }
+    if (first_error)
+        return std::unexpected(std::move(*first_error));
     return {};
 }
 
@@ -294,20 +324,25 @@ Result<void> XlDiskSpecParser::save(std::optional<std::string>& field, const cha
 
 Result<void> XlDiskSpecParser::set_format(const std::string& value)
 {
+    XlDiskFormat format;
     if (value.empty() || value == "raw")
-        m_disk.format = XlDiskFormat::Raw;
+        format = XlDiskFormat::Raw;
     else if (value == "qcow")
-        m_disk.format = XlDiskFormat::Qcow;
+        format = XlDiskFormat::Qcow;
     else if (value == "qcow2")
-        m_disk.format = XlDiskFormat::Qcow2;
+        format = XlDiskFormat::Qcow2;
     else if (value == "vhd")
-        m_disk.format = XlDiskFormat::Vhd;
+        format = XlDiskFormat::Vhd;
     else if (value == "empty")
-        m_disk.format = XlDiskFormat::Empty;
+        format = XlDiskFormat::Empty;
     else if (value == "qed")
-        m_disk.format = XlDiskFormat::Qed;
+        format = XlDiskFormat::Qed;
     else
         return error("unknown value for format (raw, qcow, qcow2, vhd, qed, empty)", value);
+    // xl lets the format be repeated but not changed (format=raw,qcow2:... is an error).
+    if (m_disk.format != XlDiskFormat::Unknown && m_disk.format != format)
+        return error("format respecified", value);
+    m_disk.format = format;
     return {};
 }
 

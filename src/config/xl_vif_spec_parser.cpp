@@ -2,6 +2,7 @@
 #include "config/xl_vif_spec_parser.hpp"
 
 #include <cctype>
+#include <cstdint>
 
 namespace nimbus {
 
@@ -34,28 +35,61 @@ bool XlVifSpecParser::valid_mac(std::string_view mac)
 
 bool XlVifSpecParser::valid_rate(std::string_view rate)
 {
-    std::size_t at = digits(rate, 0);
-    if (at == 0)
+    // RATE: decimal digits, an optional G/M/K (powers of 1000), b (bits) or B (bytes), "/s"; not 0.
+    std::size_t count = digits(rate, 0);
+    if (count == 0 || count > 20)
         return false;
-    if (at < rate.size() && (rate[at] == 'G' || rate[at] == 'M' || rate[at] == 'K'))
+    unsigned __int128 amount = 0;
+    for (std::size_t i = 0; i < count; ++i)
+        amount = amount * 10 + static_cast<unsigned>(rate[i] - '0');
+    std::size_t at = count;
+    unsigned __int128 multiplier = 1;
+    if (at < rate.size() && (rate[at] == 'G' || rate[at] == 'M' || rate[at] == 'K')) {
+        multiplier = rate[at] == 'G' ? 1000000000u : rate[at] == 'M' ? 1000000u : 1000u;
         ++at;
+    }
     if (at >= rate.size() || (rate[at] != 'b' && rate[at] != 'B'))
         return false;
+    bool bits = rate[at] == 'b';
     ++at;
-    if (rate.substr(at, 2) != "/s")
+    if (rate.substr(at, 2) != "/s" || amount == 0)
         return false;
     at += 2;
-    if (at == rate.size())
-        return true;
-    if (rate[at] != '@')
+    constexpr unsigned __int128 kMax64 = ~std::uint64_t{0};
+    if (amount > kMax64 || amount * multiplier > kMax64)
         return false;
-    ++at;
-    std::size_t count = digits(rate, at);
-    if (count == 0)
-        return false;
-    at += count;
-    std::string_view unit = rate.substr(at);
-    return unit == "s" || unit == "ms" || unit == "us";
+    unsigned __int128 bytes_per_second = amount * multiplier / (bits ? 8 : 1);
+    // @INTERVAL: a number as strtoul base 0 reads it (a leading 0 means octal), then s (or nothing),
+    // ms (or m), us (or u);
+    // at most 2^32-1 microseconds, not 0. The default is 50 ms.
+    unsigned __int128 microseconds = 50000;
+    if (at < rate.size()) {
+        if (rate[at] != '@')
+            return false;
+        ++at;
+        std::size_t length = digits(rate, at);
+        if (length == 0 || length > 20)
+            return false;
+        std::string_view number = rate.substr(at, length);
+        unsigned base = number.size() > 1 && number[0] == '0' ? 8 : 10;
+        unsigned __int128 value = 0;
+        for (char c : number) {
+            if (static_cast<unsigned>(c - '0') >= base)
+                return false;
+            value = value * base + static_cast<unsigned>(c - '0');
+        }
+        std::string_view unit = rate.substr(at + length);
+        unsigned __int128 scale = (unit.empty() || unit == "s")    ? 1000000u
+                                  : (unit == "m" || unit == "ms") ? 1000u
+                                  : (unit == "u" || unit == "us") ? 1u
+                                                                  : 0u;
+        if (scale == 0 || value == 0 || value > kMax64)
+            return false;
+        microseconds = value * scale;
+        if (microseconds > 0xffffffffu)
+            return false;
+    }
+    return bytes_per_second * microseconds <= kMax64;
 }
 
 Result<VifConfig> XlVifSpecParser::parse(std::string_view spec, std::vector<std::string>& warnings)

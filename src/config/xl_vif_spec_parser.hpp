@@ -18,7 +18,7 @@ class XlVifSpecParser final {
 public:
     static Result<VifConfig> parse(std::string_view spec, std::vector<std::string>& warnings);
 
-    // NUM[GMK][bB]/s[@NUM[mu]s], xl's rate syntax (xlu_vif_parse_rate).
+    // NUM[GMK][bB]/s[@NUM[s|ms|us]], xl's rate syntax with its limits (xlu_vif_parse_rate).
     static bool valid_rate(std::string_view rate);
     // Six hex octets separated by ':' ("00:16:3e:12:34:56").
     static bool valid_mac(std::string_view mac);

@@ -44,6 +44,9 @@ TEST(XlVifSpecParser, Rates)
     EXPECT_FALSE(XlVifSpecParser::valid_rate("10Mb"));
     EXPECT_FALSE(XlVifSpecParser::valid_rate("10Mb/s@"));
     EXPECT_FALSE(XlVifSpecParser::valid_rate("10Mb/s@5h"));
+    EXPECT_FALSE(XlVifSpecParser::valid_rate("0b/s"));
+    EXPECT_FALSE(XlVifSpecParser::valid_rate("1B/s@4295s"));
+    EXPECT_TRUE(XlVifSpecParser::valid_rate("1B/s@010ms"));
     EXPECT_FALSE(XlVifSpecParser::valid_rate("10Tb/s"));
 }
 
