@@ -114,6 +114,16 @@ TEST(XlDiskSpecParser, Errors)
     EXPECT_NE(error_of("access=x,/a,,xvda").find("unknown value for access"), std::string::npos);
     EXPECT_NE(error_of("format=x,/a,xvda").find("unknown value for format"), std::string::npos);
     EXPECT_NE(error_of("phy:").find("no vdev"), std::string::npos);
+    EXPECT_EQ(error_of("format=raw,qcow2:/x,xvda"), "disk spec 'format=raw,qcow2:/x,xvda': format respecified near 'qcow2'");
+    EXPECT_EQ(error_of("/a,=\n"), "disk spec '/a,=\n': bad disk syntax (a stray character before a newline) near '='");
+    // The first error is reported even when xl's scan goes on past it.
+    EXPECT_EQ(error_of("foo=x,vdev=a,vdev=b"), "disk spec 'foo=x,vdev=a,vdev=b': unknown parameter near 'foo=x,'");
+}
+
+TEST(XlDiskSpecParser, XlQuirksKept)
+{
+    EXPECT_EQ(ok("/a,raw,xvda,=").vdev, "xvda");  // a stray last byte is ignored
+    EXPECT_EQ(ok("format=raw,format=raw,/x,xvda").format, XlDiskFormat::Raw);  // repeating is fine
 }
 
 }  // namespace
