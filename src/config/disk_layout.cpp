@@ -48,9 +48,9 @@ Result<void> assign_guest_devices(std::vector<DiskConfig>& disks)
     std::vector<std::size_t> order(disks.size());
     for (std::size_t i = 0; i < order.size(); ++i)
         order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return std::tie(disks[a].xen_disk_index, disks[a].xen_partition) <
-               std::tie(disks[b].xen_disk_index, disks[b].xen_partition);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::tie(disks[a].xen_disk_index, disks[a].xen_partition, a) <
+               std::tie(disks[b].xen_disk_index, disks[b].xen_partition, b);
     });
     std::vector<DiskConfig> sorted;
     for (std::size_t i = 0; i < order.size(); ++i) {
