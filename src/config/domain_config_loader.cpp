@@ -74,7 +74,8 @@ Result<LoadedConfig> load_domain_config(const std::string& path, std::span<const
         std::string source = fmt::format("override '{}'", override_text);
         if (override_text.find('=') == std::string::npos)
             return fail(source, "not KEY=VALUE");
-        TRY(XlConfigParser::parse(override_text, source, file));
+        // xl appends each override to the file as a line of its own.
+        TRY(XlConfigParser::parse(override_text + "\n", source, file));
     }
 
     LoadedConfig loaded;

@@ -1,6 +1,8 @@
 // Key by key: name, type, CPUs, memory, kernel, disks, NICs, command line, event actions, uuid, serial.
 #include "config/domain_config_resolver.hpp"
 
+#include <cctype>
+
 #include "config/disk_layout.hpp"
 #include "config/kernel_cmdline.hpp"
 #include "config/xl_disk_spec_parser.hpp"

@@ -104,10 +104,10 @@ Result<XlToken> XlConfigLexer::next()
             return XlToken{XlTokenKind::Newline, "\n", start};
         }
     }
-    if ((c == '"' || c == '\'') && c != '\0') {
-        auto token = quoted_string(start);
-        if (token || token.error().detail.find("unterminated") == std::string::npos)
-            return token;
+    if (c == '"' || c == '\'') {
+        std::size_t close = closing_quote(begin);
+        if (close != std::string_view::npos)
+            return quoted_string(start, close);
     }
     // xl ignores a stray character only when nothing follows it.
     if (begin + 1 == m_text.size() && c != '\0') {
@@ -123,32 +123,33 @@ Result<XlToken> XlConfigLexer::next()
     return error(start, fmt::format("unexpected {}: expected a key, a value or one of = += , ; [ ]", printable(c)));
 }
 
-Result<XlToken> XlConfigLexer::quoted_string(XlPosition start)
+std::size_t XlConfigLexer::closing_quote(std::size_t begin) const
 {
-    // Q ( [^\\Q\n] | \\[^\n] )* Q
-    char quote = m_text[m_offset];
-    std::size_t i = m_offset + 1;
-    while (i < m_text.size()) {
+    // Q ( [^\\Q\n] | \\[^\n] )* Q, on one line.
+    char quote = m_text[begin];
+    for (std::size_t i = begin + 1; i < m_text.size(); ++i) {
         char c = m_text[i];
         if (c == quote)
-            break;
+            return i;
         if (c == '\n')
-            return error(start, "unterminated string");
+            return std::string_view::npos;
         if (c == '\\') {
             if (i + 1 >= m_text.size() || m_text[i + 1] == '\n')
-                return error(start, "unterminated string");
+                return std::string_view::npos;
             ++i;
         }
-        ++i;
     }
-    if (i >= m_text.size())
-        return error(start, "unterminated string");
-    std::string_view token = m_text.substr(m_offset, i + 1 - m_offset);
+    return std::string_view::npos;
+}
+
+Result<XlToken> XlConfigLexer::quoted_string(XlPosition start, std::size_t close)
+{
+    std::string_view token = m_text.substr(m_offset, close + 1 - m_offset);
     if (token.find('\0') != std::string_view::npos)
         return error(start, "NUL byte inside a string");
     std::string value;
     TRY(unescape(token, start, value));
-    advance_to(i + 1);
+    advance_to(close + 1);
     return XlToken{XlTokenKind::String, std::move(value), start};
 }
 

@@ -25,7 +25,8 @@ public:
     const std::string& source() const { return m_source; }
 
 private:
-    Result<XlToken> quoted_string(XlPosition start);
+    std::size_t closing_quote(std::size_t begin) const;  // npos when the string is unterminated
+    Result<XlToken> quoted_string(XlPosition start, std::size_t close);
     Result<void> unescape(std::string_view body, XlPosition start, std::string& out) const;
     std::unexpected<Error> error(XlPosition position, std::string detail) const;
     XlPosition position_at(std::size_t offset) const;

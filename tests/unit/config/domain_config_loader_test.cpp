@@ -169,6 +169,9 @@ TEST_F(LoaderTest, OverrideErrors)
     EXPECT_EQ(error_of(kMinimal, {"name=guest2"}),
               "override 'name=guest2':1:6: expected a value (a quoted string, a number or a '[' list), found a key name 'guest2'");
     EXPECT_NE(error_of(kMinimal, {"memory=x1"}).find("override 'memory=x1':1:8: expected a value"), std::string::npos);
+    // Each override is a line of its own, as xl appends it: a stray last character is an error there.
+    EXPECT_NE(error_of(kMinimal, {"memory=1@"}).find("override 'memory=1@':1:9: unexpected '@'"), std::string::npos);
+    EXPECT_TRUE(load(kMinimal, {"memory=64 # a comment"}));
 }
 
 TEST_F(LoaderTest, KeyErrors)
