@@ -159,6 +159,9 @@ TEST_F(LoaderTest, FileErrors)
     ASSERT_FALSE(missing);
     EXPECT_NE(missing.error().message().find("open config file " + m_dir.file("absent.cfg")), std::string::npos);
     EXPECT_NE(error_of(std::string(kMinimal) + std::string(1 << 20, '\n')).find("larger than"), std::string::npos);
+    auto directory = load_domain_config(m_dir.file(""), {});
+    ASSERT_FALSE(directory);
+    EXPECT_NE(directory.error().message().find("read config file"), std::string::npos) << directory.error().message();
     EXPECT_EQ(error_of("name='g'\nkernel=vmlinux\n"),
               m_dir.file("guest.cfg") + ":2:8: expected a value (a quoted string, a number or a '[' list), found a key name 'vmlinux'");
 }
@@ -198,6 +201,9 @@ TEST_F(LoaderTest, KeyErrors)
     EXPECT_NE(error_of(std::string(kMinimal) + "uuid='1234'\n").find("uuid: '1234' is not a UUID"), std::string::npos);
     EXPECT_NE(error_of(std::string(kMinimal) + "uuid='0123456789ab-cdef-0123-456789abcdef0'\n").find("not a UUID"), std::string::npos);
     EXPECT_NE(error_of("name='g'\nkernel=''\n").find("kernel= is missing"), std::string::npos);
+    EXPECT_NE(error_of(std::string(kMinimal) + "serial=[['pty']]\n").find("serial: expected a single value, found a list"), std::string::npos);
+    EXPECT_NE(error_of(std::string(kMinimal) + "cmdline=['x']\n").find("cmdline: expected a single value"), std::string::npos);
+    EXPECT_NE(error_of(std::string(kMinimal) + "vif='bridge=br0'\n").find("vif: expected a list"), std::string::npos);
 }
 
 TEST_F(LoaderTest, UnsupportedKeysAreErrors)
