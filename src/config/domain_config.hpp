@@ -16,7 +16,9 @@ enum class GuestType { Pvh, Hvm, Pv };
 // on_poweroff / on_reboot / on_crash (xl.cfg(5) "Event Actions").
 enum class EventAction { Destroy, Restart, RenameRestart, Preserve, CoredumpDestroy, CoredumpRestart, SoftReset };
 
-// One `disk=` entry (xl-disk-configuration(5)), in config order.
+// One `disk=` entry (xl-disk-configuration(5)). DomainConfig::disks is in guest device order: by
+// the Xen disk index of the vdev (xvda/hda/sda = 0, xvdb = 1 ...), then partition number (xvdb1
+// before xvdb2), then config order; the first is /dev/vda, the next /dev/vdb ... (docs/config.md).
 struct DiskConfig final {
     std::string target;        // image path, resolved against the config file's folder
     DiskFormat format = DiskFormat::Raw;
@@ -24,6 +26,8 @@ struct DiskConfig final {
     DiskAccess access = DiskAccess::ReadWrite;
     bool cdrom = false;        // devtype=cdrom or access "cdrom"
     std::string guest_device;  // what the guest sees: /dev/vda, /dev/vdb ...
+    std::uint32_t xen_disk_index = 0;  // from vdev: xvda = 0, xvdb = 1 ... (hdX, sdX alike)
+    std::uint32_t xen_partition = 0;   // from vdev: xvdb1 = 1; 0 = whole disk
 };
 
 // One `vif=` entry (xl-network-configuration(5)).
@@ -49,6 +53,7 @@ struct DomainConfig final {
     std::string kernel;
     std::string ramdisk;
     std::string cmdline;                  // the final guest command line, as xl builds it plus our console
+    std::string serial;                   // serial= as written ("" or "pty"); the first UART is the console
     std::vector<DiskConfig> disks;
     std::vector<VifConfig> vifs;
     EventAction on_poweroff = EventAction::Destroy;
