@@ -20,8 +20,20 @@ TEST(VirtioDevices, SlotsSkipTheRtcGsiAndStopAt15)
 TEST(VirtioDevices, CommandLineFragment)
 {
     EXPECT_EQ(*VirtioDevices::cmdline_fragment({}), "");
-    EXPECT_EQ(*VirtioDevices::cmdline_fragment({.rng = true, .console = true}),
+    EXPECT_EQ(*VirtioDevices::cmdline_fragment({.disks = {}, .rng = true, .console = true}),
               " virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6");
+}
+
+TEST(VirtioDevices, DisksComeFirstAndCount)
+{
+    VirtioDiskRequest disk;
+    disk.path = "a.img";
+    VirtioDeviceRequests requests{.disks = {disk, disk}, .rng = true, .console = false};
+    EXPECT_EQ(*VirtioDevices::cmdline_fragment(requests),
+              " virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6"
+              " virtio_mmio.device=4K@0xd0002000:7");
+    requests.disks.resize(VirtioDevices::MAX_DEVICES, disk);
+    EXPECT_FALSE(VirtioDevices::cmdline_fragment(requests));  // 11 devices do not fit
 }
 
 TEST(VirtioDevices, LastConsoleDecidesWhereInputGoes)
