@@ -92,13 +92,26 @@ BlockRequestContext VirtioBlock::request_context()
 
 Result<void> VirtioBlock::process_queue(std::size_t index)
 {
+    bool submitted = false;
+    Result<void> result = take_requests(index, submitted);
+    // Also when a later chain broke the ring: what was submitted before it must still reach the
+    // engine, or it would never complete.
+    if (submitted)
+        if (auto flushed = m_backend->engine().flush_submissions(); !flushed)
+            log::error("virtio-blk: {}", flushed.error().message());
+    if (result)
+        notify_if_needed(index);
+    return result;
+}
+
+Result<void> VirtioBlock::take_requests(std::size_t index, bool& submitted)
+{
     VirtQueue& requests = queue(index);
     BlockRequestContext context = request_context();
-    bool submitted = false;
     for (;;) {
         auto available = TRY(requests.pop());
         if (!available)
-            break;
+            return {};
         // Guest-controlled: the chain. Without a sound chain and a writable status byte there is no
         // way to tell the driver this request failed, so the device stops and asks for a reset.
         if (!available->chain)
@@ -107,11 +120,6 @@ Result<void> VirtioBlock::process_queue(std::size_t index)
         submitted |= request.verdict == virtio_blk::S_OK;
         start(index, std::move(request));
     }
-    if (submitted)
-        if (auto flushed = m_backend->engine().flush_submissions(); !flushed)
-            log::error("virtio-blk: {}", flushed.error().message());
-    notify_if_needed(index);
-    return {};
 }
 
 void VirtioBlock::start(std::size_t queue_index, BlockRequest request)

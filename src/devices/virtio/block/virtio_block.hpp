@@ -65,6 +65,8 @@ private:
     void on_activate() override { ++m_generation; }
     void on_reset() override { ++m_generation; }
 
+    // Pops and starts every available request; `submitted` tells whether the engine got any.
+    Result<void> take_requests(std::size_t index, bool& submitted);
     BlockRequestContext request_context();
     void start(std::size_t queue_index, BlockRequest request);
     void submit_part(const std::shared_ptr<Pending>& pending, IoRequest request);

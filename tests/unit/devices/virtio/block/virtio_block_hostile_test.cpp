@@ -185,6 +185,20 @@ TEST_F(VirtioBlockHostileTest, IndirectTableWorksAndBadOneNeedsReset)
     EXPECT_TRUE(m_driver->interrupt().needs_reset());
 }
 
+TEST_F(VirtioBlockHostileTest, RequestsBeforeABrokenChainStillComplete)
+{
+    // Found by fuzz_virtio_blk: the good request was submitted but never flushed to the engine.
+    m_driver->prepare(0, T_IN, 0, 512);
+    m_driver->prepare(1, T_IN, 0, 512);
+    ring().set_descriptor(5, FakeBlockDriver::status_address(1), 1, 0);  // read-only status
+    ring().make_available(0);
+    ring().make_available(3);
+    m_device->queue_notified(0);
+    EXPECT_TRUE(m_driver->interrupt().needs_reset());
+    EXPECT_TRUE(m_driver->drain());
+    EXPECT_EQ(m_device->in_flight(), 0u);
+}
+
 TEST_F(VirtioBlockHostileTest, BrokenAvailableRingNeedsReset)
 {
     ring().set_available_index(1000);
