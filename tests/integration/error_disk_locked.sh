@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# (Label guest: the first guest runs under KVM.) A disk image another guest has open read-write is refused with one line naming the file, and the
-# image is left as it was.
+# A disk image another guest has open read-write is refused with one line naming the file.
+# Label guest, not errors: the first guest, which holds the lock, runs under KVM.
 # usage: error_disk_locked.sh NIMBUS GUEST_ECHO GUEST_HELLO
 set -uo pipefail
 nimbus=$1 echo_guest=$2 hello_guest=$3
