@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/log.hpp"
+#include "cli/disk_option.hpp"
 #include "kvm/host_quirks.hpp"
 #include "vmm/terminal.hpp"
 #include "vmm/vm.hpp"
@@ -62,6 +63,7 @@ void add_run_command(CLI::App& app, int& status)
 {
     struct Options {
         VmConfig config;
+        std::vector<std::string> disks;
         bool verbose = false;
     };
     auto options = std::make_shared<Options>();
@@ -76,11 +78,25 @@ void add_run_command(CLI::App& app, int& status)
     run->add_flag("--rng", options->config.virtio.rng, "Add a virtio-rng device (entropy from the host)");
     run->add_flag("--virtio-console", options->config.virtio.console,
                   "Add a virtio-console device (hvc0); input goes to it if the last console= is hvc0");
+    run->add_option("--disk", options->disks,
+                    "Add a virtio-blk disk: PATH[,ro][,format=raw|qcow2] (repeatable; the first is /dev/vda)")
+        ->allow_extra_args(false);
     run->add_flag("-v,--verbose", options->verbose, "Log debug messages (unclaimed port accesses, ...)");
     run->footer("The console is the terminal; Ctrl-A x ends the guest, Ctrl-A p presses its ACPI power button, "
                 "Ctrl-A Ctrl-A sends a Ctrl-A (also when stdin is a pipe). Exit status 0 when the guest powers "
                 "off or resets.");
-    run->callback([options, &status] { status = run_guest(options->config, options->verbose); });
+    run->callback([options, &status] {
+        for (const std::string& value : options->disks) {
+            auto disk = parse_disk_option(value);
+            if (!disk) {
+                log::error("{}", disk.error().message());
+                status = 2;
+                return;
+            }
+            options->config.virtio.disks.push_back(std::move(*disk));
+        }
+        status = run_guest(options->config, options->verbose);
+    });
 }
 
 }  // namespace nimbus::cli

@@ -5,6 +5,9 @@
 
 #include <optional>
 
+#include "block/disk_image_factory.hpp"
+#include "devices/virtio/block/virtio_block.hpp"
+#include "devices/virtio/block/virtio_block_spec.hpp"
 #include "devices/virtio/rng/virtio_rng.hpp"
 
 namespace nimbus {
@@ -17,7 +20,14 @@ static_assert(FIRST_GSI + VirtioDevices::MAX_DEVICES == LAST_GSI);  // one GSI s
 
 std::size_t device_count(const VirtioDeviceRequests& requests)
 {
-    return (requests.rng ? 1 : 0) + (requests.console ? 1 : 0);
+    return requests.disks.size() + (requests.rng ? 1 : 0) + (requests.console ? 1 : 0);
+}
+
+// The GET_ID answer when none was configured: the image's file name, cut to the 20 bytes virtio has.
+std::string default_serial(const std::string& path)
+{
+    std::size_t slash = path.find_last_of('/');
+    return path.substr(slash == std::string::npos ? 0 : slash + 1, virtio_blk::ID_BYTES);
 }
 }  // namespace
 
@@ -55,9 +65,12 @@ Result<std::vector<x86::VirtioMmioAcpi>> VirtioDevices::acpi_descriptions(const 
 
 Result<std::unique_ptr<VirtioDevices>> VirtioDevices::create(const VirtioDeviceRequests& requests, const VmFd& vm,
                                                              Bus& mmio_bus, EventLoop& loop, const GuestMemory& memory,
-                                                             VirtioConsole::OutputSink output)
+                                                             VirtioConsole::OutputSink output, std::uint32_t vcpus)
 {
     std::unique_ptr<VirtioDevices> devices(new VirtioDevices(vm, mmio_bus, loop, memory));
+    TRY(slot(device_count(requests) == 0 ? 0 : device_count(requests) - 1));  // before opening any image
+    for (const VirtioDiskRequest& disk : requests.disks)
+        TRY(devices->add_disk(disk, vcpus));
     if (requests.rng)
         TRY(devices->add(std::make_shared<VirtioRng>()));
     if (requests.console) {
@@ -106,6 +119,21 @@ std::optional<std::string_view> last_value(std::string_view cmdline, std::string
 bool cmdline_disables_acpi(std::string_view cmdline)
 {
     return last_value(cmdline, "acpi=") == "off";
+}
+
+Result<void> VirtioDevices::add_disk(const VirtioDiskRequest& disk, std::uint32_t queues)
+{
+    auto image = TRY(open_disk_image(disk.path, disk.format,
+                                     disk.read_only ? DiskAccess::ReadOnly : DiskAccess::ReadWrite));
+    auto backend = TRY(BlockBackend::create(std::move(image), {}));
+    std::size_t queue_count = std::min<std::size_t>(queues, VirtioBlock::MAX_QUEUES);
+    auto block = TRY(VirtioBlock::create(std::move(backend), {
+        .queue_count = queue_count,
+        .serial = disk.serial.empty() ? default_serial(disk.path) : disk.serial,
+    }));
+    TRY(add(block));
+    TRY(m_loop.add(block->completion_fd(), [block] { block->handle_completions(); }));
+    return {};
 }
 
 bool last_console_is_hvc0(std::string_view cmdline)

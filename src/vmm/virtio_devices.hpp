@@ -50,13 +50,16 @@ public:
     static Result<std::vector<x86::VirtioMmioAcpi>> acpi_descriptions(const VirtioDeviceRequests& requests);
 
     // Builds the requested devices in VirtioDeviceRequests order; the console writes to `output`.
+    // Each disk is opened and locked here and gets `vcpus` request queues (one per vCPU).
     static Result<std::unique_ptr<VirtioDevices>> create(const VirtioDeviceRequests& requests, const VmFd& vm,
                                                          Bus& mmio_bus, EventLoop& loop, const GuestMemory& memory,
-                                                         VirtioConsole::OutputSink output);
+                                                         VirtioConsole::OutputSink output, std::uint32_t vcpus = 1);
 
     // Wires one more device into the next slot: bus window, irqfd, an ioeventfd per queue on
     // QueueNotify (datamatch = queue index) and its handler on the event loop. Before vCPUs run.
     Result<void> add(std::shared_ptr<VirtioDevice> device);
+    // Opens the disk, adds its virtio-blk and puts its I/O completions on the event loop.
+    Result<void> add_disk(const VirtioDiskRequest& disk, std::uint32_t queues);
 
     std::shared_ptr<VirtioConsole> console() const { return m_console; }
 

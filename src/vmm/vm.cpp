@@ -57,7 +57,7 @@ Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
     std::unique_ptr<Vm> vm(new Vm(std::move(memory), std::move(kvm), std::move(vm_fd), std::move(loop)));
     TRY(vm->set_up_memory());
     TRY(vm->set_up_devices());
-    TRY(vm->set_up_virtio(config.virtio, cmdline));
+    TRY(vm->set_up_virtio(config.virtio, cmdline, config.vcpus));
     TRY(vm->set_up_vcpus(config.vcpus, boot.entry, boot.zero_page));
     return vm;
 }
@@ -120,10 +120,11 @@ void Vm::write_output(std::span<const std::uint8_t> bytes)
     }
 }
 
-Result<void> Vm::set_up_virtio(const VirtioDeviceRequests& requests, const std::string& cmdline)
+Result<void> Vm::set_up_virtio(const VirtioDeviceRequests& requests, const std::string& cmdline,
+                               std::uint32_t vcpus)
 {
     m_virtio = TRY(VirtioDevices::create(requests, m_vm, m_mmio_bus, m_loop, m_memory,
-                                         [this](std::span<const std::uint8_t> bytes) { write_output(bytes); }));
+                                         [this](std::span<const std::uint8_t> bytes) { write_output(bytes); }, vcpus));
     m_input_to_hvc0 = m_virtio->console() && last_console_is_hvc0(cmdline);
     return {};
 }

@@ -38,7 +38,7 @@ private:
     Result<void> set_up_memory();
     Result<void> set_up_devices();
     Result<void> set_up_vcpus(std::uint32_t count, std::uint64_t entry, std::uint64_t zero_page);
-    Result<void> set_up_virtio(const VirtioDeviceRequests& requests, const std::string& cmdline);
+    Result<void> set_up_virtio(const VirtioDeviceRequests& requests, const std::string& cmdline, std::uint32_t vcpus);
     // The console output both the UART and hvc0 write to; any thread.
     void write_output(std::span<const std::uint8_t> bytes);
 

@@ -83,6 +83,12 @@ uint32_t virtio_probe(uintptr_t base)
 
 int virtio_init(struct virtio_device *device, uintptr_t base, struct virtq *queues, int queue_count)
 {
+    return virtio_init_features(device, base, queues, queue_count, 0, NULL);
+}
+
+int virtio_init_features(struct virtio_device *device, uintptr_t base, struct virtq *queues, int queue_count,
+                         uint32_t wanted, uint32_t *offered)
+{
     device->base = base;
     device->device_id = virtio_probe(base);
     device->queue_count = queue_count;
@@ -94,8 +100,12 @@ int virtio_init(struct virtio_device *device, uintptr_t base, struct virtq *queu
     virtio_write32(device, MMIO_DEVICE_FEATURES_SEL, 1);
     if ((virtio_read32(device, MMIO_DEVICE_FEATURES) & 1) == 0) /* VIRTIO_F_VERSION_1 is bit 32 */
         return -2;
+    virtio_write32(device, MMIO_DEVICE_FEATURES_SEL, 0);
+    uint32_t low = virtio_read32(device, MMIO_DEVICE_FEATURES);
+    if (offered)
+        *offered = low;
     virtio_write32(device, MMIO_DRIVER_FEATURES_SEL, 0);
-    virtio_write32(device, MMIO_DRIVER_FEATURES, 0);
+    virtio_write32(device, MMIO_DRIVER_FEATURES, low & wanted);
     virtio_write32(device, MMIO_DRIVER_FEATURES_SEL, 1);
     virtio_write32(device, MMIO_DRIVER_FEATURES, 1);
     virtio_write32(device, VIRTIO_MMIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
@@ -127,6 +137,25 @@ int virtio_init(struct virtio_device *device, uintptr_t base, struct virtq *queu
     if ((virtio_read32(device, VIRTIO_MMIO_STATUS) & 0x40) != 0) /* DEVICE_NEEDS_RESET */
         return -6;
     return 0;
+}
+
+void virtio_offer_chain(struct virtio_device *device, int queue_index, int head, const struct virtio_buffer *buffers,
+                        int count)
+{
+    struct virtq *queue = device->queues[queue_index];
+    for (int i = 0; i < count; i++) {
+        struct virtq_desc *desc = &queue->desc[head + i];
+        desc->addr = (uint64_t)(uintptr_t)buffers[i].address;
+        desc->len = buffers[i].length;
+        desc->flags = (uint16_t)((buffers[i].writable ? VIRTIO_DESC_F_WRITE : 0) |
+                                 (i + 1 < count ? VIRTIO_DESC_F_NEXT : 0));
+        desc->next = (uint16_t)(head + i + 1);
+    }
+    uint16_t idx = queue->avail.idx;
+    queue->avail.ring[idx % VIRTIO_QUEUE_SIZE] = (uint16_t)head;
+    __atomic_store_n(&queue->avail.idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    virtio_write32(device, MMIO_QUEUE_NOTIFY, (uint32_t)queue_index);
 }
 
 void virtio_offer(struct virtio_device *device, int queue_index, int slot, void *buffer, uint32_t length,

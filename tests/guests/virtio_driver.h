@@ -54,6 +54,19 @@ uint32_t virtio_probe(uintptr_t base);
 /* Reset, ACKNOWLEDGE, DRIVER, VERSION_1 only, FEATURES_OK, `queue_count` queues, DRIVER_OK.
  * Returns 0, or a negative step number on failure (printed by the caller). */
 int virtio_init(struct virtio_device *device, uintptr_t base, struct virtq *queues, int queue_count);
+/* virtio_init, but also accepting the device-specific feature bits 0-31 in `wanted` that the device
+ * offers; *offered gets what the device offered in bits 0-31 (NULL: not wanted). */
+int virtio_init_features(struct virtio_device *device, uintptr_t base, struct virtq *queues, int queue_count,
+                         uint32_t wanted, uint32_t *offered);
+
+struct virtio_buffer {
+    void *address;
+    uint32_t length;
+    int writable;
+};
+/* Offers a chain of `count` buffers in descriptors head..head+count-1 and notifies the device. */
+void virtio_offer_chain(struct virtio_device *device, int queue, int head, const struct virtio_buffer *buffers,
+                        int count);
 /* Offers one buffer (a single descriptor at index `slot`) and notifies the device. */
 void virtio_offer(struct virtio_device *device, int queue, int slot, void *buffer, uint32_t length, int writable);
 /* The next used element of `queue`, or -1 when there is none yet; *length gets its length. */

@@ -49,6 +49,18 @@ TEST(VirtioDevices, OnlyAFinalAcpiOffDisablesAcpi)
     EXPECT_FALSE(cmdline_disables_acpi("xacpi=off"));
 }
 
+TEST(VirtioDevices, DisksComeFirstAndCount)
+{
+    VirtioDiskRequest disk;
+    disk.path = "a.img";
+    VirtioDeviceRequests requests{.disks = {disk, disk}, .rng = true, .console = false};
+    EXPECT_EQ(*VirtioDevices::cmdline_fragment(requests),
+              " virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6"
+              " virtio_mmio.device=4K@0xd0002000:7");
+    requests.disks.resize(VirtioDevices::MAX_DEVICES, disk);
+    EXPECT_FALSE(VirtioDevices::cmdline_fragment(requests));  // 11 devices do not fit
+}
+
 TEST(VirtioDevices, LastConsoleDecidesWhereInputGoes)
 {
     EXPECT_TRUE(last_console_is_hvc0("console=hvc0"));
