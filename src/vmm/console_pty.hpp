@@ -20,7 +20,8 @@ namespace nimbus {
 // open itself, so the master never reports a hang-up when clients come and go.
 class ConsolePty final {
 public:
-    static constexpr std::size_t RING_SIZE = 16 * 1024;
+    // Small enough that a replay fits in what a Linux PTY buffers for a reader (~12 KiB measured).
+    static constexpr std::size_t RING_SIZE = 8 * 1024;
 
     static Result<ConsolePty> open();
     ConsolePty(ConsolePty&&) = default;
