@@ -253,5 +253,39 @@ TEST_F(MonitorLifecycle, BadKernelIsReportedAndLeavesNothing)
     EXPECT_TRUE(!fs::exists(m_root + "/run") || fs::is_empty(m_root + "/run"));
 }
 
+// The hello guest resets when done: on_reboot decides between a new boot and the end.
+TEST_F(MonitorLifecycle, OnRebootRestartBootsAgainAndDestroyEnds)
+{
+    DomainConfig domain = ticker("tick1");
+    domain.kernel = HELLO_GUEST;
+    domain.on_reboot = EventAction::Restart;
+    auto created = create_domain(domain, StartState::Paused);
+    ASSERT_TRUE(created) << created.error().message();
+    auto client = Client::connect("tick1");
+    ASSERT_TRUE(client);
+    auto info = client->call("info");
+    ASSERT_TRUE(info);
+    int console = ::open((*info)["console"].get<std::string>().c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK);
+    ASSERT_GE(console, 0);
+    ::tcflush(console, TCIFLUSH);
+    ASSERT_EQ(run_cli({"unpause", "tick1"}).status, 0);
+    std::string output = read_console(console, 2000ms);
+    ::close(console);
+    std::size_t boots = 0;
+    for (std::size_t at = output.find("nimbus test guest: hello"); at != std::string::npos;
+         at = output.find("nimbus test guest: hello", at + 1))
+        ++boots;
+    EXPECT_GE(boots, 2u) << output;
+    EXPECT_EQ(run_cli({"destroy", "tick1"}).status, 0);
+
+    domain.on_reboot = EventAction::Destroy;
+    created = create_domain(domain, StartState::Running);
+    ASSERT_TRUE(created) << created.error().message();
+    for (int i = 0; i < 100 && ::kill(created->monitor_pid, 0) == 0; ++i)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_NE(::kill(created->monitor_pid, 0), 0) << "the monitor outlived its guest";
+    EXPECT_TRUE(fs::is_empty(m_root + "/run"));
+}
+
 }  // namespace
 }  // namespace nimbus::control
