@@ -1,4 +1,5 @@
 // launch_monitor: fork into a new session, build the guest, report readiness through a pipe.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -6,10 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <vector>
 
 #include "base/log.hpp"
 #include "control/monitor.hpp"
@@ -63,6 +67,20 @@ void write_all(int fd, std::string_view text)
     }
 }
 
+void close_other_fds(std::initializer_list<int> keep)
+{
+    std::vector<int> open_fds;
+    if (DIR* listing = ::opendir("/proc/self/fd")) {
+        while (dirent* entry = ::readdir(listing))
+            if (entry->d_name[0] != '.')
+                open_fds.push_back(std::atoi(entry->d_name));
+        ::closedir(listing);
+    }
+    for (int fd : open_fds)
+        if (fd > STDERR_FILENO && std::find(keep.begin(), keep.end(), fd) == keep.end())
+            ::close(fd);  // the listing's own fd is already closed: EBADF, harmless
+}
+
 [[noreturn]] void monitor_main(const MonitorSettings& settings, DomainReservation reservation, UniqueFd ready)
 {
     const std::string& name = settings.domain.name;
@@ -74,6 +92,10 @@ void write_all(int fd, std::string_view text)
     ::dup2(null_fd, STDOUT_FILENO);
     if (log_fd >= 0)
         ::dup2(log_fd, STDERR_FILENO);
+    UniqueFd lock = reservation.take_lock();
+    // Whatever else `create` had open (a caller's pipe, a terminal) must not stay open for the
+    // monitor's lifetime: a shell reading `$(nimbus create ...)` would wait for the guest's end.
+    close_other_fds({lock.get(), ready.get()});
     // Blocked in every thread: the Vm's signalfd turns them into a clean destroy.
     sigset_t signals;
     sigemptyset(&signals);
@@ -82,7 +104,6 @@ void write_all(int fd, std::string_view text)
     ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    UniqueFd lock = reservation.take_lock();
     auto monitor = build_monitor(settings, std::move(lock));
     if (!monitor) {
         write_all(ready.get(), monitor.error().message());
