@@ -1,9 +1,12 @@
 // Monitor: the guest thread's restart loop and the control socket's request handling.
 #include "control/monitor.hpp"
 
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <initializer_list>
 #include <thread>
 
 #include "base/log.hpp"
@@ -29,6 +32,21 @@ int Monitor::run()
     if (auto added = m_loop.add(m_listener.get(), [this] { accept_clients(); }); !added) {
         log::error("{}", added.error().message());
         return 1;
+    }
+    // SIGTERM/SIGINT/SIGHUP (blocked in every thread by the launcher) mean destroy, whether a Vm
+    // runs (its own signalfd may see them first: the same outcome) or a preserved guest waits.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int signal_number : {SIGINT, SIGTERM, SIGHUP})
+        sigaddset(&signals, signal_number);
+    UniqueFd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (signal_fd.valid()) {
+        (void)m_loop.add(signal_fd.get(), [this, fd = signal_fd.get()] {
+            signalfd_siginfo info{};
+            while (::read(fd, &info, sizeof info) == sizeof info) {
+            }
+            (void)handle(Request{"destroy", nlohmann::json::object()});
+        });
     }
     // Connections closed by a handler are dropped here, outside any handler of theirs.
     m_loop.set_tick(1000, [this] {

@@ -253,6 +253,17 @@ TEST_F(MonitorLifecycle, BadKernelIsReportedAndLeavesNothing)
     EXPECT_TRUE(!fs::exists(m_root + "/run") || fs::is_empty(m_root + "/run"));
 }
 
+TEST_F(MonitorLifecycle, SigtermIsADestroyThatCleansUp)
+{
+    auto created = create_domain(ticker("tick1"), StartState::Paused);  // paused: vCPUs must still end
+    ASSERT_TRUE(created) << created.error().message();
+    ASSERT_EQ(::kill(created->monitor_pid, SIGTERM), 0);
+    for (int i = 0; i < 100 && ::kill(created->monitor_pid, 0) == 0; ++i)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_NE(::kill(created->monitor_pid, 0), 0) << "the monitor ignored SIGTERM";
+    EXPECT_TRUE(fs::is_empty(m_root + "/run"));
+}
+
 // The hello guest resets when done: on_reboot decides between a new boot and the end.
 TEST_F(MonitorLifecycle, OnRebootRestartBootsAgainAndDestroyEnds)
 {
