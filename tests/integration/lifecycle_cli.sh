@@ -61,7 +61,9 @@ after=$(ticks "$work/console" | tail -n1)
 sleep 3
 resumed=$(ticks "$work/console" | awk -v last="$before" '$1 > last' | head -n1)
 [[ $resumed == $((before + 1)) ]] || fail "after unpause the count went $before -> ${resumed:-nothing}"
-printf 'k\035' >&7
+printf 'k' >&7
+sleep 1.5  # the guest polls its UART; its echo must arrive while we are attached
+printf '\035' >&7
 exec 7>&-
 wait "$console_pid" || fail "console exited with $?"
 console_pid=""
