@@ -16,6 +16,8 @@
 namespace nimbus::control {
 
 namespace {
+constexpr std::uint32_t MAX_DOMAIN_VCPUS = 254;  // what the VMM's MP table and APIC ids allow
+
 Result<void> check_file(const std::string& what, const std::string& path, int mode)
 {
     if (path.empty())
@@ -54,12 +56,18 @@ Result<void> check_domain_against_host(const DomainConfig& domain)
         bool writable = disk.access == DiskAccess::ReadWrite && !disk.cdrom;
         TRY(check_file(fmt::format("disk {}", disk.vdev), disk.target, writable ? R_OK | W_OK : R_OK));
     }
-    if (std::string problem = validate_vm_config(vm_config_from_domain(domain)); !problem.empty())
-        return fail(domain.config_path.empty() ? "domain" : domain.config_path, "{}", problem);
+    std::string where = domain.config_path.empty() ? std::string("domain") : domain.config_path;
+    if (domain.memory_mib == 0)
+        return fail(where, "memory must be at least 1 (MiB)");
     auto memory = TRY(read_host_memory());
     if (domain.memory_mib > memory.available_mib)
-        return fail("memory", "the guest wants {} MiB but the host has {} MiB available", domain.memory_mib,
+        return fail(where, "memory = {} MiB, but the host has {} MiB available", domain.memory_mib,
                     memory.available_mib);
+    if (domain.vcpus == 0 || domain.vcpus > MAX_DOMAIN_VCPUS)
+        return fail(where, "vcpus = {}: must be between 1 and {}", domain.vcpus, MAX_DOMAIN_VCPUS);
+    // The VMM's own limits, in its words, as a last check.
+    if (std::string problem = validate_vm_config(vm_config_from_domain(domain)); !problem.empty())
+        return fail(where, "{}", problem);
     auto names = live_domains();
     if (std::find(names.begin(), names.end(), domain.name) != names.end())
         return fail(fmt::format("create domain '{}'", domain.name), "a domain with that name already exists");

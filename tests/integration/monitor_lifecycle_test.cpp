@@ -250,6 +250,16 @@ TEST_F(MonitorLifecycle, BadKernelIsReportedAndLeavesNothing)
     ASSERT_FALSE(created);
     EXPECT_NE(created.error().message().find("not an ELF vmlinux or a bzImage"), std::string::npos)
         << created.error().message();
+    domain.kernel = TICKER_GUEST;
+    domain.memory_mib = 1u << 30;  // 1 PiB
+    created = create_domain(domain, StartState::Running);
+    ASSERT_FALSE(created);
+    EXPECT_NE(created.error().message().find("MiB available"), std::string::npos) << created.error().message();
+    domain.memory_mib = 32;
+    domain.vcpus = 0;
+    created = create_domain(domain, StartState::Running);
+    ASSERT_FALSE(created);
+    EXPECT_NE(created.error().message().find("vcpus = 0"), std::string::npos) << created.error().message();
     EXPECT_TRUE(!fs::exists(m_root + "/run") || fs::is_empty(m_root + "/run"));
 }
 
