@@ -1,6 +1,8 @@
 // `nimbus list`: one info request per live monitor; xl's columns and state letters.
 #include "cli/list_command.hpp"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <vector>
@@ -33,8 +35,10 @@ std::vector<nlohmann::json> collect(const std::vector<std::string>& names)
         auto info = client ? client->call("info", nlohmann::json::object(), 3000)
                            : Result<nlohmann::json>(std::unexpected(client.error()));
         if (!info) {
-            // Exited between the registry's look and ours: it is gone, not an error to show.
-            if (control::probe(control::domain_dir(name)) == control::Liveness::Live)
+            // Exited between the registry's look and ours, or still starting (no socket yet):
+            // neither is an error to show.
+            bool starting = ::access(control::socket_path(name).c_str(), F_OK) != 0;
+            if (!starting && control::probe(control::domain_dir(name)) == control::Liveness::Live)
                 log::warn("{}: {}", name, info.error().message());
             continue;
         }
