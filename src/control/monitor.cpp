@@ -25,9 +25,14 @@ Monitor::~Monitor() = default;
 
 int Monitor::run()
 {
-    if (m_settings.start_paused) {
-        m_first_vm->pause();
-        m_state = State::Paused;
+    {
+        // Published before the socket is served, so a request never finds the first guest missing.
+        std::lock_guard lock(m_mutex);
+        m_vm = m_first_vm.get();
+        if (m_settings.start_paused) {
+            m_first_vm->pause();
+            m_state = State::Paused;
+        }
     }
     if (auto added = m_loop.add(m_listener.get(), [this] { accept_clients(); }); !added) {
         log::error("{}", added.error().message());
