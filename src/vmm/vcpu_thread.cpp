@@ -6,6 +6,7 @@
 #include <array>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 
 #include "base/log.hpp"
 #include "vmm/vcpu_exit.hpp"
@@ -39,17 +40,32 @@ VcpuThread::~VcpuThread()
 
 void VcpuThread::start()
 {
+    {
+        std::lock_guard lock(m_mutex);
+        m_state = VcpuState::Running;
+    }
+    m_started.store(true);
     m_thread = std::thread([this] { run_loop(); });
+}
+
+void VcpuThread::interrupt_run()
+{
+    // At this point the thread may be entering KVM_RUN: immediate_exit catches that case, the
+    // signal the case where it is already inside. Set after m_request, cleared only by the
+    // thread itself under m_mutex once it has seen m_request == Run.
+    __atomic_store_n(&m_vcpu.run_state().immediate_exit, 1, __ATOMIC_SEQ_CST);
+    if (m_thread.joinable())
+        ::pthread_kill(m_thread.native_handle(), KICK_SIGNAL);
 }
 
 void VcpuThread::kick()
 {
-    m_stop.store(true);
-    // At this point the thread may be entering KVM_RUN: immediate_exit catches that case, the
-    // signal the case where it is already inside.
-    __atomic_store_n(&m_vcpu.run_state().immediate_exit, 1, __ATOMIC_SEQ_CST);
-    if (m_thread.joinable())
-        ::pthread_kill(m_thread.native_handle(), KICK_SIGNAL);
+    {
+        std::lock_guard lock(m_mutex);
+        m_request = Request::Stop;
+    }
+    m_changed.notify_all();
+    interrupt_run();
 }
 
 void VcpuThread::join()
@@ -58,17 +74,89 @@ void VcpuThread::join()
         m_thread.join();
 }
 
+void VcpuThread::pause()
+{
+    std::unique_lock lock(m_mutex);
+    if (m_request != Request::Run)
+        return;
+    m_request = Request::Pause;
+    lock.unlock();
+    interrupt_run();
+    lock.lock();
+    if (m_started.load())
+        m_changed.wait(lock, [this] { return m_state != VcpuState::Running; });
+}
+
+void VcpuThread::resume()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_request != Request::Pause)
+            return;
+        m_request = Request::Run;
+    }
+    m_changed.notify_all();
+}
+
+VcpuState VcpuThread::state() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_state;
+}
+
+std::uint64_t VcpuThread::thread_cpu_time_ns() const
+{
+    clockid_t clock{};
+    timespec now{};
+    if (!m_thread.joinable() || ::pthread_getcpuclockid(const_cast<std::thread&>(m_thread).native_handle(), &clock) != 0 ||
+        ::clock_gettime(clock, &now) != 0)
+        return 0;
+    return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(now.tv_nsec);
+}
+
+std::uint64_t VcpuThread::cpu_time_ns() const
+{
+    std::lock_guard lock(m_mutex);
+    // Finished: the thread may be gone, its clock with it; the final figure was kept.
+    if (m_state == VcpuState::Finished || !m_started.load())
+        return m_final_cpu_ns;
+    return thread_cpu_time_ns();
+}
+
+bool VcpuThread::wait_until_runnable()
+{
+    std::unique_lock lock(m_mutex);
+    while (m_request == Request::Pause) {
+        if (m_state != VcpuState::Paused) {
+            m_state = VcpuState::Paused;
+            m_changed.notify_all();
+        }
+        m_changed.wait(lock);
+    }
+    if (m_request == Request::Stop)
+        return false;
+    m_state = VcpuState::Running;
+    __atomic_store_n(&m_vcpu.run_state().immediate_exit, 0, __ATOMIC_SEQ_CST);
+    return true;
+}
+
 void VcpuThread::run_loop()
 {
-    while (!m_stop.load()) {
+    while (wait_until_runnable()) {
         if (auto result = m_vcpu.run(); !result) {
             log::error("{}", result.error().message());
             m_control.request_exit(VmExitReason::Error);
-            return;
+            break;
         }
         if (!handle_exit())
-            return;
+            break;
     }
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    std::lock_guard lock(m_mutex);
+    m_final_cpu_ns = static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(now.tv_nsec);
+    m_state = VcpuState::Finished;
+    m_changed.notify_all();
 }
 
 bool VcpuThread::handle_exit()
@@ -95,7 +183,7 @@ bool VcpuThread::handle_exit()
         return true;
     }
     case KVM_EXIT_INTR:
-        return true;  // a kick: the loop condition decides
+        return true;  // a kick: wait_until_runnable decides
     case KVM_EXIT_SHUTDOWN:
         // A triple fault: what `reboot=t` does on purpose, and what a PC answers with a reset.
         log::info("vCPU {}: triple fault, resetting", m_vcpu.id());

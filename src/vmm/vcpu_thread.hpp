@@ -2,6 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <thread>
 
 #include "devices/vm_control.hpp"
@@ -11,6 +14,9 @@
 
 namespace nimbus {
 
+// The vCPU loop's explicit states. Running -> Paused -> Running ... -> Finished (final).
+enum class VcpuState { Running, Paused, Finished };
+
 class VcpuThread final {
 public:
     VcpuThread(VcpuFd vcpu, Bus& pio_bus, Bus& mmio_bus, const GuestMemory& memory, VmControl& control);
@@ -19,18 +25,31 @@ public:
     VcpuThread& operator=(const VcpuThread&) = delete;
 
     void start();
-    // Makes KVM_RUN return soon: immediate_exit plus a signal, so a vCPU inside the kernel leaves too.
+    // Asks the thread to finish: immediate_exit plus a signal, so a vCPU inside KVM_RUN leaves too.
     void kick();
     void join();
+    // Stops the vCPU between two KVM_RUNs and returns once it is Paused (or Finished). A pending
+    // PIO/MMIO completion stays with KVM and is finished by the next KVM_RUN, so resume()
+    // continues the guest exactly where it stood.
+    void pause();
+    void resume();
+    VcpuState state() const;
+    // CPU time this vCPU's thread has used, in nanoseconds (kept after the thread ends).
+    std::uint64_t cpu_time_ns() const;
 
     // The signal used for kicks; its handler is installed once per process.
     static void install_kick_handler();
 
 private:
+    enum class Request { Run, Pause, Stop };
     void run_loop();
+    // Waits while a pause is requested; returns false when the thread must finish.
+    bool wait_until_runnable();
+    void interrupt_run();
     // Returns false when the vCPU must stop.
     bool handle_exit();
     void report_fatal_exit();
+    std::uint64_t thread_cpu_time_ns() const;
 
     VcpuFd m_vcpu;
     Bus& m_pio_bus;
@@ -38,7 +57,12 @@ private:
     const GuestMemory& m_memory;
     VmControl& m_control;
     std::thread m_thread;
-    std::atomic<bool> m_stop{false};
+    mutable std::mutex m_mutex;  // guards m_request, m_state, m_final_cpu_ns
+    std::condition_variable m_changed;
+    Request m_request = Request::Run;
+    VcpuState m_state = VcpuState::Paused;  // not started yet
+    std::uint64_t m_final_cpu_ns = 0;
+    std::atomic<bool> m_started{false};
 };
 
 }  // namespace nimbus

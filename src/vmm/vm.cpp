@@ -108,17 +108,25 @@ Result<void> Vm::set_up_devices()
 
 void Vm::write_output(std::span<const std::uint8_t> bytes)
 {
-    int fd = m_output_fd.load(std::memory_order_relaxed);
-    while (fd >= 0 && !bytes.empty()) {
+    if (m_output)
+        m_output(bytes);
+}
+
+namespace {
+// Writes all of `bytes` to `fd`; a console that is gone is dropped, the guest keeps running.
+void write_to_fd(int fd, std::span<const std::uint8_t> bytes)
+{
+    while (!bytes.empty()) {
         ssize_t written = ::write(fd, bytes.data(), bytes.size());
         if (written <= 0) {
             if (written < 0 && errno == EINTR)
                 continue;
-            return;  // the console is gone; the guest keeps running
+            return;
         }
         bytes = bytes.subspan(static_cast<std::size_t>(written));
     }
 }
+}  // namespace
 
 Result<void> Vm::set_up_virtio(const VirtioDeviceRequests& requests, const std::string& cmdline,
                                std::uint32_t vcpus)
@@ -155,7 +163,13 @@ Result<void> Vm::set_up_vcpus(std::uint32_t count, std::uint64_t entry, std::uin
 
 Result<VmExitReason> Vm::run(int input_fd, int output_fd, bool escape_enabled)
 {
-    m_output_fd.store(output_fd);
+    return run(input_fd, [output_fd](std::span<const std::uint8_t> bytes) { write_to_fd(output_fd, bytes); },
+               escape_enabled);
+}
+
+Result<VmExitReason> Vm::run(int input_fd, OutputSink output, bool escape_enabled)
+{
+    m_output = std::move(output);
     SerialConsole console(
         [this](std::span<const std::uint8_t> bytes) {
             return m_input_to_hvc0 ? m_virtio->console()->enqueue_input(bytes) : m_serial->enqueue_input(bytes);
@@ -201,7 +215,7 @@ Result<VmExitReason> Vm::run(int input_fd, int output_fd, bool escape_enabled)
         vcpu->kick();
     for (auto& vcpu : m_vcpus)
         vcpu->join();
-    m_output_fd.store(-1);
+    m_output = nullptr;
     if (!loop_result)
         return std::unexpected(loop_result.error());
     return static_cast<VmExitReason>(m_exit_reason.load());
@@ -211,6 +225,28 @@ void Vm::press_power_button()
 {
     log::debug("power button pressed");
     m_ged->raise(x86::GED_EVENT_POWER_BUTTON);
+}
+
+void Vm::pause()
+{
+    m_paused.store(true);
+    for (auto& vcpu : m_vcpus)
+        vcpu->pause();
+}
+
+void Vm::resume()
+{
+    m_paused.store(false);
+    for (auto& vcpu : m_vcpus)
+        vcpu->resume();
+}
+
+std::uint64_t Vm::vcpu_time_ns() const
+{
+    std::uint64_t total = 0;
+    for (const auto& vcpu : m_vcpus)
+        total += vcpu->cpu_time_ns();
+    return total;
 }
 
 void Vm::request_exit(VmExitReason reason)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,12 +27,29 @@ public:
     static Result<std::unique_ptr<Vm>> create(const VmConfig& config);
     ~Vm() override;
 
+    // Where the console's bytes go: the UART's and hvc0's output, from vCPU and event-loop threads.
+    // It must never block for long (the vCPU that wrote the byte waits for it).
+    using OutputSink = std::function<void(std::span<const std::uint8_t>)>;
+
     // Runs until the guest powers off, resets or fails; the UART is wired to (input_fd, output_fd).
     Result<VmExitReason> run(int input_fd, int output_fd, bool escape_enabled);
+    // The same with the output going to `output` (e.g. a ConsolePty) instead of an fd.
+    Result<VmExitReason> run(int input_fd, OutputSink output, bool escape_enabled);
     void request_exit(VmExitReason reason) override;
     // Presses the ACPI power button (the DSDT's PNP0C0C behind the GED): a guest with ACPI sees
     // KEY_POWER; the event stays pending until the guest acknowledges it. Any thread.
     void press_power_button();
+
+    // Freezes every vCPU and returns once all have stopped; any thread. Before run() it makes the
+    // guest start paused. Device work already queued on the event loop still completes.
+    void pause();
+    // Lets every vCPU continue exactly where it stopped; any thread.
+    void resume();
+    bool paused() const { return m_paused.load(); }
+    std::uint32_t vcpu_count() const { return static_cast<std::uint32_t>(m_vcpus.size()); }
+    std::uint64_t memory_size() const { return m_memory.size(); }
+    // CPU time all vCPU threads have used, in nanoseconds (xl list's Time(s)).
+    std::uint64_t vcpu_time_ns() const;
 
 private:
     Vm(GuestMemory memory, Kvm kvm, VmFd vm, EventLoop loop);
@@ -51,11 +69,12 @@ private:
     std::unique_ptr<InterruptLine> m_serial_irq;
     std::shared_ptr<Serial8250> m_serial;
     std::shared_ptr<AcpiGed> m_ged;
-    std::atomic<int> m_output_fd{-1};
+    OutputSink m_output;  // set before the vCPUs start, cleared after they are joined
     std::unique_ptr<VirtioDevices> m_virtio;
     bool m_input_to_hvc0 = false;  // terminal input goes to the virtio console, not the UART
     std::vector<std::unique_ptr<VcpuThread>> m_vcpus;
     std::atomic<int> m_exit_reason{-1};
+    std::atomic<bool> m_paused{false};
 };
 
 }  // namespace nimbus
