@@ -5,11 +5,14 @@
 
 #include "base/log.hpp"
 #include "cli/console_command.hpp"
+#include "cli/create_command.hpp"
 #include "cli/destroy_command.hpp"
 #include "cli/info_command.hpp"
 #include "cli/list_command.hpp"
 #include "cli/pause_command.hpp"
+#include "cli/reboot_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/shutdown_command.hpp"
 #include "cli/unpause_command.hpp"
 
 int main(int argc, char** argv)
@@ -25,8 +28,11 @@ int main(int argc, char** argv)
 
     int status = 0;
     nimbus::cli::add_run_command(app, status);
+    nimbus::cli::add_create_command(app, status);
     nimbus::cli::add_console_command(app, status);
     nimbus::cli::add_list_command(app, status);
+    nimbus::cli::add_shutdown_command(app, status);
+    nimbus::cli::add_reboot_command(app, status);
     nimbus::cli::add_destroy_command(app, status);
     nimbus::cli::add_pause_command(app, status);
     nimbus::cli::add_unpause_command(app, status);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/log.hpp"
+#include "config/domain_config_json.hpp"
 #include "control/state_dir.hpp"
 
 namespace nimbus::control {
@@ -220,7 +221,8 @@ nlohmann::json Monitor::info()
             {"state", state_name(m_state)},
             {"cpu_time_ns", cpu_ns},
             {"pid", ::getpid()},
-            {"console", m_console.slave_path()}};
+            {"console", m_console.slave_path()},
+            {"config", domain_config_to_json(m_settings.domain)}};
 }
 
 std::string Monitor::handle(const Request& request)
@@ -238,6 +240,15 @@ std::string Monitor::handle(const Request& request)
         if (m_vm)
             m_vm->request_exit(VmExitReason::Interrupted);
         m_released.notify_all();
+        return ok_reply();
+    }
+    if (op == "shutdown" || op == "reboot") {
+        if (!m_vm || m_state == State::Paused)
+            return error_reply(fmt::format("the guest is {}; it cannot answer the power button", state_name(m_state)));
+        // Recorded here, applied by decide() when the guest powers off (see cli/reboot_command.cpp).
+        m_reboot_requested = op == "reboot";
+        m_state = State::ShuttingDown;
+        m_vm->press_power_button();
         return ok_reply();
     }
     if (op == "pause" || op == "unpause") {
