@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/log.hpp"
+#include "cli/img_command.hpp"
 #include "cli/run_command.hpp"
 
 int main(int argc, char** argv)
@@ -13,6 +14,7 @@ int main(int argc, char** argv)
 
     int status = 0;
     nimbus::cli::add_run_command(app, status);
+    nimbus::cli::add_img_command(app, status);
 
     try {
         app.parse(argc, argv);

@@ -31,6 +31,13 @@ public:
     std::uint64_t l1_offset() const { return m_l1_offset; }
     const std::vector<std::uint64_t>& l1() const { return m_l1; }
 
+    // Replaces an L1 entry as it is (for repairs); written with write_l1().
+    void set_l1_entry(std::uint64_t index, std::uint64_t value)
+    {
+        m_l1[index] = value;
+        m_l1_dirty = true;
+    }
+
     // Checks an L1 entry and returns its L2 table offset (0 for none).
     Result<std::uint64_t> l2_offset(std::uint64_t l1_index) const;
 

@@ -10,6 +10,7 @@
 #include "block/disk_image_factory.hpp"
 #include "block/image_lock.hpp"
 #include "block/qcow2/big_endian.hpp"
+#include "block/qcow2/refcount_checker.hpp"
 #include "block/raw_image.hpp"
 #include "block/request_range.hpp"
 
@@ -42,9 +43,6 @@ Result<std::unique_ptr<Qcow2Image>> Qcow2Image::open(const std::string& path, Op
     Header header = TRY(Header::parse(first, file_size, "qcow2 header of " + path));
     if (!mode.read_only && header.corrupt())
         return fail("open " + path, "the image is marked corrupt; open it read-only or repair it with check -r all");
-    if (!mode.read_only && header.dirty())
-        return fail("open " + path,
-                    "the image is dirty (lazy refcounts were in use); repair it with `qemu-img check -r all`");
     std::unique_ptr<Qcow2Image> image(new Qcow2Image(std::move(file), std::move(header), mode.read_only));
     const Header& parsed = image->m_header;
     TRY(image->m_refcounts.load(parsed.refcount_table_offset, parsed.refcount_table_clusters));
@@ -53,6 +51,17 @@ Result<std::unique_ptr<Qcow2Image>> Qcow2Image::open(const std::string& path, Op
     image->m_allocator.emplace(image->m_file, image->m_refcounts, parsed.cluster_bits, end_cluster);
     if (!parsed.backing_file.empty())
         TRY(image->open_backing(depth));
+    // A dirty image was in use with lazy refcounts and not closed: its refcounts are rebuilt
+    // before anything is allocated, as QEMU does.
+    if (!mode.read_only && parsed.dirty()) {
+        log::warn("{}: the image was not closed cleanly (dirty bit); repairing its refcounts", path);
+        TRY(image->check(RepairMode::All));
+        std::uint8_t bytes[8];
+        store_be64(bytes, 0, parsed.incompatible_features & ~INCOMPAT_DIRTY);
+        TRY(image->m_file.write_at(HEADER_INCOMPAT_OFFSET, bytes));
+        TRY(image->m_file.sync());
+        image->m_header.incompatible_features &= ~INCOMPAT_DIRTY;
+    }
     if (!mode.read_only && parsed.version == 3 && parsed.autoclear_features != 0) {
         std::uint8_t zero[8]{};
         TRY(image->m_file.write_at(88, zero));
@@ -157,6 +166,28 @@ Result<void> Qcow2Image::check_write(std::string_view what, std::uint64_t offset
     if (m_read_only)
         return fail(std::move(operation), "the image is open read-only");
     return check_request_range(std::move(operation), offset, length, m_header.size);
+}
+
+Result<std::vector<Snapshot>> Qcow2Image::snapshots()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_header.nb_snapshots == 0)
+        return std::vector<Snapshot>{};
+    SnapshotTable table = TRY(SnapshotTable::load(m_file, m_header));
+    return table.snapshots();
+}
+
+Result<CheckResult> Qcow2Image::check(RepairMode mode)
+{
+    std::lock_guard lock(m_mutex);
+    if (mode != RepairMode::None && m_read_only)
+        return fail("repair " + m_file.path(), "the image is open read-only");
+    TRY(flush_locked());
+    RefcountChecker checker(m_file, m_header, m_refcounts, m_map);
+    CheckResult result = TRY(checker.run(mode));
+    if (mode != RepairMode::None)
+        TRY(flush_locked());
+    return result;
 }
 
 }  // namespace nimbus::qcow2

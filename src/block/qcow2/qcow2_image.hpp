@@ -9,11 +9,13 @@
 
 #include "block/disk_image.hpp"
 #include "block/open_mode.hpp"
+#include "block/qcow2/check_result.hpp"
 #include "block/qcow2/cluster_allocator.hpp"
 #include "block/qcow2/cluster_map.hpp"
 #include "block/qcow2/header.hpp"
 #include "block/qcow2/image_file.hpp"
 #include "block/qcow2/refcount_table.hpp"
+#include "block/qcow2/snapshot_table.hpp"
 
 namespace nimbus::qcow2 {
 
@@ -45,6 +47,11 @@ public:
     // What a guest cluster maps to (for `img map` and tests).
     enum class ClusterKind { Unallocated, Zero, Data, Compressed };
     Result<ClusterKind> cluster_kind(std::uint64_t guest_offset);
+
+    Result<std::vector<Snapshot>> snapshots();
+
+    // Recounts every reference (flushing first) and repairs per `mode` (read-write opens only).
+    Result<CheckResult> check(RepairMode mode);
 
     // Gives every guest cluster a host cluster (contiguous where free space allows) and flushes.
     Result<void> preallocate_metadata();
