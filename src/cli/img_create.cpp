@@ -164,7 +164,8 @@ void add_img_create(CLI::App& img, int& status)
     create->add_option("-f", arguments->format, "Image format: raw or qcow2");
     create->add_option("-o", arguments->options,
                        "Format options: cluster_size, preallocation, lazy_refcounts, compat, refcount_bits, "
-                       "compression_type");
+                       "compression_type")
+        ->allow_extra_args(false);
     create->add_option("-b", arguments->backing_file, "Backing file (qcow2; relative to the new image)");
     create->add_option("-F", arguments->backing_format, "Backing file format: raw or qcow2");
     create->add_flag("-q", arguments->quiet, "Quiet");

@@ -22,13 +22,16 @@ inline bool have_program(const std::string& name)
 
 struct CommandResult {
     int status = -1;
-    std::string output;  // stdout and stderr together
+    std::string output;  // stdout and (unless discarded) stderr
 };
 
-inline CommandResult run_command(const std::string& command)
+enum class Stderr { Capture, Discard };
+
+inline CommandResult run_command(const std::string& command, Stderr standard_error = Stderr::Capture)
 {
     CommandResult result;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    std::string redirect = standard_error == Stderr::Capture ? " 2>&1" : " 2>/dev/null";
+    FILE* pipe = ::popen((command + redirect).c_str(), "r");
     if (pipe == nullptr)
         return result;
     std::array<char, 4096> buffer{};

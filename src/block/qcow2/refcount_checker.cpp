@@ -106,7 +106,7 @@ Result<void> RefcountChecker::compare(RepairMode mode)
             return {};
         }
         std::uint64_t counted = m_counted[cluster];
-        if (counted > 0)
+        if (counted > 0 || *stored > 0)  // QEMU counts leaked clusters into the end too
             m_result.image_end_offset = (cluster + 1) << m_header.cluster_bits;
         if (*stored == counted)
             continue;
