@@ -10,6 +10,8 @@ void add_img_command(CLI::App& app, int& status)
     add_img_create(*img, status);
     add_img_info(*img, status);
     add_img_check(*img, status);
+    add_img_snapshot(*img, status);
+    add_img_convert(*img, status);
 }
 
 }  // namespace nimbus::cli

@@ -1,4 +1,4 @@
-// `nimbus img`: qemu-img's verbs on disk images (create, info, check).
+// `nimbus img`: qemu-img's verbs on disk images (create, info, check, snapshot, convert).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,5 +12,7 @@ void add_img_command(CLI::App& app, int& status);
 void add_img_create(CLI::App& img, int& status);
 void add_img_info(CLI::App& img, int& status);
 void add_img_check(CLI::App& img, int& status);
+void add_img_snapshot(CLI::App& img, int& status);
+void add_img_convert(CLI::App& img, int& status);
 
 }  // namespace nimbus::cli

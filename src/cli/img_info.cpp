@@ -33,7 +33,8 @@ std::uint64_t actual_size(const std::string& path)
 Json snapshot_json(const qcow2::Snapshot& snapshot)
 {
     Json entry;
-    entry["icount"] = snapshot.icount == ~0ull ? 0 : snapshot.icount;
+    if (snapshot.icount != ~0ull)  // QEMU leaves it out when the snapshot did not record it
+        entry["icount"] = snapshot.icount;
     entry["vm-clock-nsec"] = snapshot.vm_clock_nsec % 1000000000;
     entry["name"] = snapshot.name;
     entry["date-sec"] = snapshot.date_sec;
@@ -135,7 +136,8 @@ void print_human(const Json& info)
             fmt::print("{:<10}{:<18}{:>7} {:>20} {:02}:{:02}:{:02}.{:03} {:>10}\n", snapshot["id"].get<std::string>(),
                        snapshot["name"].get<std::string>(), human_image_size(snapshot["vm-state-size"]),
                        date_text(snapshot["date-sec"]), clock / 3600, clock / 60 % 60, clock % 60,
-                       snapshot["vm-clock-nsec"].get<std::uint64_t>() / 1000000, snapshot["icount"].get<std::uint64_t>());
+                       snapshot["vm-clock-nsec"].get<std::uint64_t>() / 1000000,
+                       snapshot.contains("icount") ? std::to_string(snapshot["icount"].get<std::uint64_t>()) : "");
         }
     }
     if (info.contains("format-specific")) {

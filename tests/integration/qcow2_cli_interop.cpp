@@ -122,6 +122,62 @@ TEST_F(Qcow2CliInterop, CheckFindsAndRepairsCorruption)
     must_run("qemu-io -c 'read -P 7 0 200k' " + path);
 }
 
+TEST_F(Qcow2CliInterop, SnapshotsInteroperate)
+{
+    std::string path = dir.file("snap.qcow2");
+    must_run(nimbus + " img create -q -f qcow2 " + path + " 4M");
+    must_run("qemu-io -c 'write -P 1 0 1M' " + path);
+    must_run(nimbus + " img snapshot -c one " + path);
+    must_run("qemu-io -c 'write -P 2 512k 1M' -c 'write -z 3M 64k' " + path);
+    must_run(nimbus + " img snapshot -c two " + path);
+    must_run("qemu-io -c 'write -P 3 0 64k' " + path);
+    std::string listed = must_run("qemu-img snapshot -l " + path);
+    EXPECT_NE(listed.find("one"), std::string::npos) << listed;
+    EXPECT_NE(listed.find("two"), std::string::npos) << listed;
+    EXPECT_EQ(compare_checks(path), 0);
+    must_run(nimbus + " img snapshot -a one " + path);
+    EXPECT_EQ(compare_checks(path), 0);
+    must_run("qemu-io -c 'read -P 1 0 1M' -c 'read -P 0 1M 3M' " + path);
+    must_run(nimbus + " img snapshot -d one " + path);
+    EXPECT_EQ(compare_checks(path), 0);
+    must_run("qemu-img snapshot -c three " + path);
+    EXPECT_NE(must_run(nimbus + " img snapshot -l " + path).find("three"), std::string::npos);
+    must_run(nimbus + " img snapshot -a two " + path);
+    must_run("qemu-io -c 'read -P 1 0 512k' -c 'read -P 2 512k 1M' " + path);
+    must_run(nimbus + " img snapshot -d 2 " + path);
+    must_run(nimbus + " img snapshot -d three " + path);
+    EXPECT_EQ(compare_checks(path), 0);
+    EXPECT_EQ(must_run("qemu-img snapshot -l " + path), "");
+    EXPECT_NE(run_command(nimbus + " img snapshot -a missing " + path).status, 0);
+}
+
+TEST_F(Qcow2CliInterop, ConvertCompressedAndBack)
+{
+    std::string source = dir.file("source.raw");
+    must_run("qemu-img create -q -f raw " + source + " 8M");
+    must_run("qemu-io -f raw -c 'write -P 0x61 0 3M' -c 'write -P 0x62 5M 100k' " + source);
+    for (std::string options : {"compression_type=zlib", "compression_type=zstd,cluster_size=4k", "compat=0.10"}) {
+        std::string target = dir.file("c.qcow2");
+        std::filesystem::remove(target);
+        must_run(nimbus + " img convert -c -p -O qcow2 -o " + options + " " + source + " " + target);
+        EXPECT_EQ(compare_checks(target), 0) << options;
+        Json check = Json::parse(must_run("qemu-img check --output=json " + target));
+        EXPECT_GT(check.value("compressed-clusters", 0), 0) << options;
+        must_run("qemu-img compare " + source + " " + target);
+        std::string back = dir.file("back.raw");
+        std::filesystem::remove(back);
+        must_run(nimbus + " img convert -O raw " + target + " " + back);
+        EXPECT_EQ(read_whole_file(back), read_whole_file(source)) << options;
+    }
+    std::string overlay = dir.file("overlay.qcow2");
+    must_run(nimbus + " img create -q -f qcow2 -b source.raw -F raw " + overlay);
+    must_run("qemu-io -c 'write -P 0x77 1M 64k' " + overlay);
+    std::string flat = dir.file("flat.qcow2");
+    must_run(nimbus + " img convert -O qcow2 " + overlay + " " + flat);
+    must_run("qemu-img compare " + overlay + " " + flat);
+    EXPECT_EQ(Json::parse(must_run("qemu-img info --output=json " + flat)).contains("backing-filename"), false);
+}
+
 TEST_F(Qcow2CliInterop, CheckOfRawIsUnsupportedLikeQemuImg)
 {
     std::string path = dir.file("disk.raw");

@@ -12,10 +12,9 @@ namespace {
 constexpr std::size_t L2_CACHE_TABLES = 64;
 }  // namespace
 
-ClusterMap::ClusterMap(ImageFile& file, std::uint32_t cluster_bits, std::uint32_t version)
+ClusterMap::ClusterMap(ImageFile& file, std::uint32_t cluster_bits)
     : m_file(file),
       m_cluster_bits(cluster_bits),
-      m_version(version),
       m_l2_entries((1ull << cluster_bits) / 8),
       m_l2_cache(file, 1ull << cluster_bits, L2_CACHE_TABLES)
 {

@@ -13,7 +13,7 @@ namespace nimbus::qcow2 {
 
 class ClusterMap final {
 public:
-    ClusterMap(ImageFile& file, std::uint32_t cluster_bits, std::uint32_t version);
+    ClusterMap(ImageFile& file, std::uint32_t cluster_bits);
 
     // Reads the L1 table (entries are checked when used).
     Result<void> load(std::uint64_t l1_offset, std::uint32_t l1_size);
@@ -38,6 +38,13 @@ public:
         m_l1_dirty = true;
     }
 
+    // Replaces the whole L1 table (same length), written with write_l1().
+    void replace_l1(std::vector<std::uint64_t> l1)
+    {
+        m_l1 = std::move(l1);
+        m_l1_dirty = true;
+    }
+
     // Checks an L1 entry and returns its L2 table offset (0 for none).
     Result<std::uint64_t> l2_offset(std::uint64_t l1_index) const;
 
@@ -46,7 +53,6 @@ private:
 
     ImageFile& m_file;
     std::uint32_t m_cluster_bits;
-    std::uint32_t m_version;
     std::uint64_t m_l2_entries;
     std::uint64_t m_l1_offset = 0;
     std::vector<std::uint64_t> m_l1;

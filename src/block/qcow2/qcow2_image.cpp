@@ -21,7 +21,7 @@ Qcow2Image::Qcow2Image(ImageFile file, Header header, bool read_only)
       m_header(std::move(header)),
       m_read_only(read_only),
       m_refcounts(m_file, m_header.cluster_bits, m_header.refcount_order),
-      m_map(m_file, m_header.cluster_bits, m_header.version)
+      m_map(m_file, m_header.cluster_bits)
 {
     // An L2 table reaches the disk only after the refcounts of what it points to.
     m_map.l2_cache().set_before_write([this]() -> Result<void> {
@@ -147,6 +147,7 @@ Result<void> Qcow2Image::flush_locked()
     TRY(m_map.write_l1());
     TRY(m_file.sync());
     if (m_allocator->has_pending_frees()) {
+        m_compressed_cursor = 0;  // its cluster may be among the freed ones
         TRY(m_allocator->apply_pending_frees());
         TRY(m_refcounts.write_dirty());
         TRY(m_file.sync());

@@ -58,8 +58,27 @@ public:
     // One past the last host cluster in use, in bytes.
     std::uint64_t host_end() const { return m_allocator->end_offset(); }
 
+    // Internal snapshots (qcow2_image_snapshots.cpp), in QEMU's order so a crash only leaks.
+    Result<void> create_snapshot(const std::string& name);
+    // `which` is a snapshot's id or name.
+    Result<void> apply_snapshot(const std::string& which);
+    Result<void> delete_snapshot(const std::string& which);
+
+    // Writes one whole guest cluster compressed (for `convert -c`); the cluster must be
+    // unallocated. Data that does not compress is written normally.
+    Result<void> write_compressed_cluster(std::uint64_t guest_offset, std::span<const std::uint8_t> data);
+
 private:
     Qcow2Image(ImageFile file, Header header, bool read_only);
+
+    Result<std::vector<std::uint64_t>> read_l1(std::uint64_t offset, std::uint32_t entries);
+    // Adds `delta` to the refcount of every L2 table and data cluster an L1 table reaches.
+    Result<void> adjust_references(const std::vector<std::uint64_t>& l1, int delta);
+    // Sets the copied flag of the active L1/L2 entries exactly where the refcount is 1.
+    Result<void> refresh_copied_flags();
+    // Writes `snapshots` as a new table and points the header at it; the old table is freed.
+    Result<void> replace_snapshot_table(const std::vector<Snapshot>& snapshots);
+    Result<std::size_t> find_snapshot(const std::vector<Snapshot>& snapshots, const std::string& which) const;
 
     Result<void> open_backing(unsigned depth);
     Result<void> flush_locked();
@@ -88,6 +107,8 @@ private:
     std::string m_backing_path;
     // The last decompressed cluster, by its L2 entry.
     std::uint64_t m_decompressed_entry = 0;
+    // Where the next compressed cluster may go: inside the last cluster given to compressed data.
+    std::uint64_t m_compressed_cursor = 0;
     std::vector<std::uint8_t> m_decompressed;
 };
 

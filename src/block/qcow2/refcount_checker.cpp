@@ -54,6 +54,7 @@ Result<void> RefcountChecker::walk_l2(std::uint64_t l2_offset, bool active)
             if (active) {
                 ++m_result.allocated_clusters;
                 ++m_result.compressed_clusters;
+                ++m_result.fragmented_clusters;  // QEMU counts compressed clusters as fragmented
             }
             continue;
         }
