@@ -17,11 +17,24 @@ Result<void> ClusterAllocator::ensure_block(std::uint64_t cluster, bool& created
     if (TRY(m_refcounts.block_offset(block)) != 0)
         return {};
     std::uint64_t home = block * m_refcounts.entries_per_block();
+    if (is_protected(home << m_cluster_bits))
+        return fail(m_file.path(), "refcount table entry {} is empty although metadata lies in its range (corrupt image)",
+                    block);
     TRY(m_refcounts.install_block(block, home << m_cluster_bits));
     TRY(m_refcounts.set(home, 1));
     m_end = std::max(m_end, home + 1);
     created = true;
     return {};
+}
+
+bool ClusterAllocator::is_protected(std::uint64_t offset) const
+{
+    if (offset >> m_cluster_bits == 0)
+        return true;  // the header
+    for (const auto& range : m_protected)
+        if (offset >= range.offset && offset - range.offset < range.length)
+            return true;
+    return false;
 }
 
 Result<std::uint64_t> ClusterAllocator::allocate(std::uint64_t count)

@@ -31,6 +31,11 @@ public:
 
     std::uint64_t end_offset() const { return m_end << m_cluster_bits; }
 
+    // Marks fixed metadata (header, L1 table, refcount table, snapshot table): no refcount block
+    // is placed there, and guest data is never written there (a corrupt L2 entry may point at it).
+    void protect(std::uint64_t offset, std::uint64_t length) { m_protected.push_back({offset, length}); }
+    bool is_protected(std::uint64_t offset) const;
+
 private:
     Result<void> ensure_block(std::uint64_t cluster, bool& created);
     Result<void> grow_table(std::uint64_t needed_blocks);
@@ -41,6 +46,11 @@ private:
     std::uint64_t m_end;  // one past the last cluster known to be in use or in the file
     std::uint64_t m_free_hint = 0;
     std::vector<std::uint64_t> m_pending_frees;
+    struct Range {
+        std::uint64_t offset;
+        std::uint64_t length;
+    };
+    std::vector<Range> m_protected;
 };
 
 }  // namespace nimbus::qcow2

@@ -49,6 +49,7 @@ Result<std::unique_ptr<Qcow2Image>> Qcow2Image::open(const std::string& path, Op
     TRY(image->m_map.load(parsed.l1_table_offset, parsed.l1_size));
     std::uint64_t end_cluster = (file_size + parsed.cluster_size() - 1) >> parsed.cluster_bits;
     image->m_allocator.emplace(image->m_file, image->m_refcounts, parsed.cluster_bits, end_cluster);
+    image->protect_metadata();
     if (!parsed.backing_file.empty())
         TRY(image->open_backing(depth));
     // A dirty image was in use with lazy refcounts and not closed: its refcounts are rebuilt
@@ -69,6 +70,16 @@ Result<std::unique_ptr<Qcow2Image>> Qcow2Image::open(const std::string& path, Op
         image->m_header.autoclear_features = 0;
     }
     return image;
+}
+
+void Qcow2Image::protect_metadata()
+{
+    const std::uint64_t cluster = m_header.cluster_size();
+    auto round = [&](std::uint64_t bytes) { return (bytes + cluster - 1) & ~(cluster - 1); };
+    m_allocator->protect(m_refcounts.table_offset(), std::uint64_t{m_refcounts.table_clusters()} * cluster);
+    m_allocator->protect(m_header.l1_table_offset, round(std::uint64_t{m_header.l1_size} * 8));
+    if (m_header.nb_snapshots > 0)
+        m_allocator->protect(m_header.snapshots_offset, cluster);
 }
 
 Result<void> Qcow2Image::open_backing(unsigned depth)

@@ -81,6 +81,7 @@ private:
     Result<std::size_t> find_snapshot(const std::vector<Snapshot>& snapshots, const std::string& which) const;
 
     Result<void> open_backing(unsigned depth);
+    void protect_metadata();
     Result<void> flush_locked();
     Result<void> mark_dirty_locked();
     Result<void> read_cluster(std::uint64_t guest_cluster, std::uint64_t within, std::span<std::uint8_t> out);

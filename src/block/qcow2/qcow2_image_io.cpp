@@ -148,6 +148,9 @@ Result<void> Qcow2Image::write_cluster(std::uint64_t guest_cluster, std::uint64_
     if ((entry & L2_COMPRESSED) == 0) {
         std::uint64_t offset = TRY(data_offset(entry));
         bool zero = m_header.version >= 3 && (entry & L2_ZERO) != 0;
+        if (offset != 0 && (offset >= m_allocator->end_offset() || m_allocator->is_protected(offset)))
+            return fail(m_file.path(), "L2 entry {:#x} points at image metadata or past the end of the image",
+                        entry);
         bool owned = offset != 0 && ((entry & ENTRY_COPIED) != 0 ||
                                      TRY(m_refcounts.get(offset >> m_header.cluster_bits)) == 1);
         if (owned && !zero) {

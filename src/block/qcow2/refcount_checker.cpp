@@ -9,6 +9,9 @@ namespace nimbus::qcow2 {
 
 namespace {
 
+// The reference counts take 4 bytes per host cluster: at most 256 MiB of them (4 TiB at 64 KiB clusters).
+constexpr std::uint64_t MAX_CHECKED_CLUSTERS = 1ull << 26;
+
 std::uint64_t compressed_start(std::uint64_t entry, std::uint32_t cluster_bits)
 {
     return entry & ((1ull << (62 - (cluster_bits - 8))) - 1);
@@ -36,7 +39,8 @@ void RefcountChecker::add_range(std::uint64_t offset, std::uint64_t length, std:
                 fmt::format("ERROR {} at offset {:#x} lies beyond the end of the image", what, cluster << m_header.cluster_bits));
             return;
         }
-        ++m_counted[cluster];
+        if (m_counted[cluster] != UINT32_MAX)
+            ++m_counted[cluster];
     }
 }
 
@@ -168,6 +172,9 @@ Result<CheckResult> RefcountChecker::run(RepairMode mode)
 {
     const std::uint64_t cluster = m_header.cluster_size();
     std::uint64_t file_size = TRY(m_file.file_size());
+    if ((file_size >> m_header.cluster_bits) > MAX_CHECKED_CLUSTERS)
+        return fail("check " + m_file.path(), "the file has more than {} clusters; too large to check",
+                    MAX_CHECKED_CLUSTERS);
     m_counted.assign((file_size + cluster - 1) >> m_header.cluster_bits, 0);
     m_result = {};
     m_result.total_clusters = (m_header.size + cluster - 1) >> m_header.cluster_bits;

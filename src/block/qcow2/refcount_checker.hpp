@@ -36,7 +36,7 @@ private:
     const Header& m_header;
     RefcountTable& m_refcounts;
     ClusterMap& m_map;
-    std::vector<std::uint64_t> m_counted;
+    std::vector<std::uint32_t> m_counted;
     CheckResult m_result;
     std::uint64_t m_previous_data = 0;
 };
