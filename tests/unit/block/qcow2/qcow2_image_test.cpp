@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "block/qcow2/big_endian.hpp"
 #include "block/qcow2/qcow2_creator.hpp"
@@ -154,6 +155,37 @@ TEST_F(Qcow2ImageTest, BackingFileLoopIsRefused)
     auto image = Qcow2Image::open(a, READ_ONLY);
     ASSERT_FALSE(image);
     EXPECT_NE(image.error().message().find("deeper than"), std::string::npos) << image.error().message();
+}
+
+TEST_F(Qcow2ImageTest, ConcurrentRequestsFromSeveralThreads)
+{
+    std::string many = dir.file("many.qcow2");
+    ASSERT_TRUE(Qcow2Creator::create(many, {.size = 64 * CLUSTER, .cluster_bits = 12}));
+    auto image = Qcow2Image::open(many, READ_WRITE);
+    ASSERT_TRUE(image);
+    constexpr int THREADS = 4;
+    constexpr std::uint64_t SLICE = 16 * CLUSTER;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < THREADS; ++t) {
+        threads.emplace_back([&, t] {
+            std::vector<std::uint8_t> data(3000, static_cast<std::uint8_t>(t + 1));
+            std::vector<std::uint8_t> back(3000);
+            for (std::uint64_t at = t * SLICE; at + data.size() <= (t + 1) * SLICE; at += 7001) {
+                if (!(*image)->write(at, data) || !(*image)->read(at, back) || back != data)
+                    ++failures;
+                if (at % 5 == 0 && !(*image)->flush())
+                    ++failures;
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    EXPECT_EQ(failures.load(), 0);
+    auto check = (*image)->check(RepairMode::None);
+    ASSERT_TRUE(check);
+    EXPECT_EQ(check->corruptions, 0u);
+    EXPECT_EQ(check->leaks, 0u);
 }
 
 }  // namespace
