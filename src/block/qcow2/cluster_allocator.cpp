@@ -9,6 +9,10 @@
 
 namespace nimbus::qcow2 {
 
+namespace {
+constexpr std::uint64_t MAX_SCAN_PAST_END = 1ull << 14;  // clusters
+}  // namespace
+
 Result<void> ClusterAllocator::ensure_block(std::uint64_t cluster, bool& created)
 {
     std::uint64_t block = cluster / m_refcounts.entries_per_block();
@@ -48,6 +52,11 @@ Result<std::uint64_t> ClusterAllocator::allocate(std::uint64_t count)
             std::uint64_t candidate = start + run;
             if (candidate >= max_cluster)
                 return fail(m_file.path(), "no free cluster below the maximum image size");
+            // Past the end of the file every cluster should be free; refcounts that say otherwise
+            // for this long come from a corrupt image, and scanning on would take minutes.
+            if (candidate >= m_end + MAX_SCAN_PAST_END)
+                return fail(m_file.path(), "refcounts mark clusters far past the end of the image as used "
+                                           "(corrupt image; repair it with check -r all)");
             bool created = false;
             TRY(ensure_block(candidate, created));
             if (created) {

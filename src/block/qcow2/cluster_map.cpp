@@ -55,6 +55,9 @@ Result<std::uint64_t> ClusterMap::entry(std::uint64_t index)
 Result<std::uint64_t> ClusterMap::writable_l2(std::uint64_t l1_index, ClusterAllocator& allocator)
 {
     std::uint64_t old = TRY(l2_offset(l1_index));
+    if (old != 0 && (old >= allocator.end_offset() || allocator.is_protected(old)))
+        return fail(m_file.path(), "L1 entry {} ({:#x}) points at image metadata or past the end of the image",
+                    l1_index, m_l1[l1_index]);
     if (old != 0 && (m_l1[l1_index] & ENTRY_COPIED) != 0)
         return old;
     std::uint64_t fresh = TRY(allocator.allocate(1));

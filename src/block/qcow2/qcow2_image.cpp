@@ -46,6 +46,9 @@ Result<std::unique_ptr<Qcow2Image>> Qcow2Image::open(const std::string& path, Op
     std::unique_ptr<Qcow2Image> image(new Qcow2Image(std::move(file), std::move(header), mode.read_only));
     const Header& parsed = image->m_header;
     TRY(image->m_refcounts.load(parsed.refcount_table_offset, parsed.refcount_table_clusters));
+    // Refcount blocks are written back where the table says: for a writer they must lie in the file.
+    if (!mode.read_only)
+        TRY(image->m_refcounts.check_blocks_inside(file_size));
     TRY(image->m_map.load(parsed.l1_table_offset, parsed.l1_size));
     std::uint64_t end_cluster = (file_size + parsed.cluster_size() - 1) >> parsed.cluster_bits;
     image->m_allocator.emplace(image->m_file, image->m_refcounts, parsed.cluster_bits, end_cluster);

@@ -30,6 +30,8 @@ void scatter(std::span<const iovec> buffers, std::span<const std::uint8_t> data)
 {
     std::size_t at = 0;
     for (const auto& buffer : buffers) {
+        if (buffer.iov_len == 0)
+            continue;
         std::memcpy(buffer.iov_base, data.data() + at, buffer.iov_len);
         at += buffer.iov_len;
     }
@@ -40,6 +42,8 @@ std::vector<std::uint8_t> gather(std::span<const iovec> buffers, std::uint64_t l
     std::vector<std::uint8_t> data(length);
     std::size_t at = 0;
     for (const auto& buffer : buffers) {
+        if (buffer.iov_len == 0)
+            continue;
         std::memcpy(data.data() + at, buffer.iov_base, buffer.iov_len);
         at += buffer.iov_len;
     }

@@ -45,6 +45,17 @@ Result<std::uint64_t> RefcountTable::block_offset(std::uint64_t block) const
     return entry;
 }
 
+Result<void> RefcountTable::check_blocks_inside(std::uint64_t file_size) const
+{
+    for (std::uint64_t block = 0; block < m_table.size(); ++block) {
+        std::uint64_t offset = TRY(block_offset(block));
+        if (offset != 0 && (offset > file_size || file_size - offset < (1ull << m_cluster_bits)))
+            return fail(m_file.path(), "refcount table entry {} ({:#x}) points past the end of the file", block,
+                        offset);
+    }
+    return {};
+}
+
 Result<std::uint64_t> RefcountTable::checked_block(std::uint64_t cluster, std::uint64_t& index) const
 {
     index = cluster % m_entries_per_block;

@@ -17,6 +17,9 @@ public:
     // Reads the table at `offset` (`clusters` clusters); entries are checked when used.
     Result<void> load(std::uint64_t offset, std::uint32_t clusters);
 
+    // Fails naming the first entry whose block is not a cluster inside a file of `file_size` bytes.
+    Result<void> check_blocks_inside(std::uint64_t file_size) const;
+
     std::uint64_t entries_per_block() const { return m_entries_per_block; }
     std::uint64_t max_refcount() const { return m_max_refcount; }
     std::uint64_t table_offset() const { return m_table_offset; }
