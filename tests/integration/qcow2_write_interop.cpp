@@ -127,6 +127,7 @@ TEST_F(Qcow2WriteInterop, InfoMatchesWhatWasAsked)
 TEST_F(Qcow2WriteInterop, RefcountTableGrowsWithSmallClusters)
 {
     create_write_check("growth.qcow2", {.size = 40ull << 20, .cluster_bits = 9, .refcount_order = 6}, 99, 200);
+    create_write_check("growth16.qcow2", {.size = 16ull << 20, .cluster_bits = 9}, 98, 300);
     std::string info = must_run("qemu-img info --output=json " + dir.file("growth.qcow2"));
     EXPECT_NE(info.find("\"cluster-size\": 512"), std::string::npos);
 }

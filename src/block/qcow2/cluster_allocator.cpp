@@ -35,6 +35,10 @@ bool ClusterAllocator::is_protected(std::uint64_t offset) const
 {
     if (offset >> m_cluster_bits == 0)
         return true;  // the header
+    // The refcount table moves when it grows, so its place is looked up rather than remembered.
+    if (offset >= m_refcounts.table_offset() &&
+        offset - m_refcounts.table_offset() < (std::uint64_t{m_refcounts.table_clusters()} << m_cluster_bits))
+        return true;
     for (const auto& range : m_protected)
         if (offset >= range.offset && offset - range.offset < range.length)
             return true;

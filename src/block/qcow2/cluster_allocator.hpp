@@ -31,9 +31,11 @@ public:
 
     std::uint64_t end_offset() const { return m_end << m_cluster_bits; }
 
-    // Marks fixed metadata (header, L1 table, refcount table, snapshot table): no refcount block
-    // is placed there, and guest data is never written there (a corrupt L2 entry may point at it).
+    // Marks fixed metadata (L1 table, snapshot table; the header and the refcount table always
+    // are): no refcount block is placed there, and guest data is never written there (a corrupt
+    // L2 entry may point at it). clear_protected() forgets all marks, for when tables move.
     void protect(std::uint64_t offset, std::uint64_t length) { m_protected.push_back({offset, length}); }
+    void clear_protected() { m_protected.clear(); }
     bool is_protected(std::uint64_t offset) const;
 
 private:

@@ -9,14 +9,17 @@
 namespace nimbus::qcow2 {
 
 namespace {
-constexpr std::size_t L2_CACHE_TABLES = 64;
+// 4 MiB of L2 tables (64 tables of 64 KiB, mapping 32 GiB), 8 to 256 tables.
+constexpr std::uint64_t L2_CACHE_BYTES = 4ull << 20;
+constexpr std::size_t L2_CACHE_MIN_TABLES = 8;
+constexpr std::size_t L2_CACHE_MAX_TABLES = 256;  // eviction scans the tables
 }  // namespace
 
 ClusterMap::ClusterMap(ImageFile& file, std::uint32_t cluster_bits)
     : m_file(file),
       m_cluster_bits(cluster_bits),
       m_l2_entries((1ull << cluster_bits) / 8),
-      m_l2_cache(file, 1ull << cluster_bits, L2_CACHE_TABLES)
+      m_l2_cache(file, 1ull << cluster_bits, std::clamp<std::size_t>(L2_CACHE_BYTES >> cluster_bits, L2_CACHE_MIN_TABLES, L2_CACHE_MAX_TABLES))
 {
 }
 

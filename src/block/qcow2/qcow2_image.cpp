@@ -79,7 +79,7 @@ void Qcow2Image::protect_metadata()
 {
     const std::uint64_t cluster = m_header.cluster_size();
     auto round = [&](std::uint64_t bytes) { return (bytes + cluster - 1) & ~(cluster - 1); };
-    m_allocator->protect(m_refcounts.table_offset(), std::uint64_t{m_refcounts.table_clusters()} * cluster);
+    m_allocator->clear_protected();
     m_allocator->protect(m_header.l1_table_offset, round(std::uint64_t{m_header.l1_size} * 8));
     if (m_header.nb_snapshots > 0)
         m_allocator->protect(m_header.snapshots_offset, cluster);

@@ -111,6 +111,7 @@ Result<void> Qcow2Image::replace_snapshot_table(const std::vector<Snapshot>& sna
     TRY(m_file.sync());
     m_header.nb_snapshots = static_cast<std::uint32_t>(snapshots.size());
     m_header.snapshots_offset = new_offset;
+    protect_metadata();
     for (std::uint64_t at = 0; at < old_bytes; at += m_header.cluster_size())
         TRY(m_allocator->adjust(old_offset + at, -1));
     return {};

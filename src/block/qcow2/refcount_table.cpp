@@ -1,13 +1,18 @@
 // RefcountTable: refcount entries of 1 to 64 bits; sub-byte widths are packed from the low bit.
 #include "block/qcow2/refcount_table.hpp"
 
+#include <algorithm>
+
 #include "block/qcow2/big_endian.hpp"
 #include "block/qcow2/layout.hpp"
 
 namespace nimbus::qcow2 {
 
 namespace {
-constexpr std::size_t REFCOUNT_CACHE_BLOCKS = 16;
+// 1 MiB of refcount blocks (16 blocks of 64 KiB), 4 to 64 blocks.
+constexpr std::uint64_t REFCOUNT_CACHE_BYTES = 1ull << 20;
+constexpr std::size_t REFCOUNT_CACHE_MIN_BLOCKS = 4;
+constexpr std::size_t REFCOUNT_CACHE_MAX_BLOCKS = 64;
 }  // namespace
 
 RefcountTable::RefcountTable(ImageFile& file, std::uint32_t cluster_bits, std::uint32_t refcount_order)
@@ -16,7 +21,9 @@ RefcountTable::RefcountTable(ImageFile& file, std::uint32_t cluster_bits, std::u
       m_refcount_bits(1u << refcount_order),
       m_entries_per_block((1ull << cluster_bits) * 8 / (1u << refcount_order)),
       m_max_refcount(refcount_order == 6 ? ~0ull : (1ull << (1u << refcount_order)) - 1),
-      m_cache(file, 1ull << cluster_bits, REFCOUNT_CACHE_BLOCKS)
+      m_cache(file, 1ull << cluster_bits,
+              std::clamp<std::size_t>(REFCOUNT_CACHE_BYTES >> cluster_bits, REFCOUNT_CACHE_MIN_BLOCKS,
+                                      REFCOUNT_CACHE_MAX_BLOCKS))
 {
 }
 
