@@ -161,7 +161,7 @@ Result<Header> Header::parse(std::span<const std::uint8_t> bytes, std::uint64_t 
     if (header.backing_file_offset != 0) {
         if (header.backing_file_size == 0 || header.backing_file_size > MAX_BACKING_FILE_NAME)
             return fail(what, "backing_file_size {} is outside 1..{}", header.backing_file_size, MAX_BACKING_FILE_NAME);
-        if (header.backing_file_offset < header.header_length ||
+        if (header.backing_file_offset < header.header_length || header.backing_file_size > area_end ||
             header.backing_file_offset > area_end - header.backing_file_size)
             return fail(what, "backing_file_offset {} with size {} is outside the header cluster",
                         header.backing_file_offset, header.backing_file_size);

@@ -165,6 +165,10 @@ TEST(Qcow2Header, TruncatedFilesAreRefused)
               std::string::npos);
     EXPECT_NE(parse_error(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 4096)).find("truncated"),
               std::string::npos);
+    // A file shorter than its backing file name (found by fuzzing: the bound once underflowed).
+    std::vector<std::uint8_t> tiny(bytes.begin(), bytes.begin() + 150);
+    store_be32(tiny, 16, 1000);
+    EXPECT_NE(parse_error(tiny, tiny.size()).find("backing_file_offset"), std::string::npos) << parse_error(tiny, 150);
 }
 
 }  // namespace
