@@ -8,6 +8,7 @@
 
 #include "base/log.hpp"
 #include "base/unique_fd.hpp"
+#include "block/qcow2/qcow2_image.hpp"
 #include "block/raw_image.hpp"
 
 namespace nimbus {
@@ -49,8 +50,10 @@ Result<std::unique_ptr<DiskImage>> open_disk_image(const std::string& path, Disk
         return image;
     }
     case DiskFormat::Qcow2:
-        // LEAD: wire Qcow2Image::open here at merge
-        return fail("open " + path, "qcow2 images are not supported yet");
+    {
+        std::unique_ptr<DiskImage> image = TRY(qcow2::Qcow2Image::open(path, mode));
+        return image;
+    }
     }
     return fail("open " + path, "unknown disk format");
 }

@@ -11,6 +11,7 @@
 #include "cli/list_command.hpp"
 #include "cli/pause_command.hpp"
 #include "cli/reboot_command.hpp"
+#include "cli/img_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/shutdown_command.hpp"
 #include "cli/unpause_command.hpp"
@@ -37,6 +38,7 @@ int main(int argc, char** argv)
     nimbus::cli::add_pause_command(app, status);
     nimbus::cli::add_unpause_command(app, status);
     nimbus::cli::add_info_command(app, status);
+    nimbus::cli::add_img_command(app, status);
 
     try {
         app.parse(argc, argv);
