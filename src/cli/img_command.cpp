@@ -17,6 +17,8 @@ void add_img_command(CLI::App& app, int& status)
     add_img_measure(*img, status);
     add_img_resize(*img, status);
     add_img_bench(*img, status);
+    add_img_rebase(*img, status);
+    add_img_commit(*img, status);
 }
 
 }  // namespace nimbus::cli

@@ -64,6 +64,8 @@ public:
     // Points the header at another backing file (empty: none) without touching data; the backing
     // image opened now stays in use until the image is reopened.
     Result<void> set_backing_file(const std::string& file, const std::optional<std::string>& format);
+    // Makes every cluster unallocated (reads fall through to the backing file), as after a commit.
+    Result<void> make_empty();
 
     Result<std::vector<Snapshot>> snapshots();
 
@@ -109,6 +111,8 @@ private:
     // Checks a standard L2 entry and returns its host offset (0: none).
     Result<std::uint64_t> data_offset(std::uint64_t entry) const;
     Result<void> check_write(std::string_view what, std::uint64_t offset, std::uint64_t length) const;
+    // Unallocates guest clusters [first, last) and frees what they pointed at (with the lock held).
+    Result<void> unmap_clusters(std::uint64_t first, std::uint64_t last);
     Result<void> zero_range(std::string_view what, std::uint64_t offset, std::uint64_t length, bool unmap,
                             bool discard_only);
 

@@ -35,6 +35,35 @@ Result<std::uint64_t> Qcow2Image::referenced_clusters(std::uint64_t limit)
     return count;
 }
 
+Result<void> Qcow2Image::unmap_clusters(std::uint64_t first, std::uint64_t last)
+{
+    for (std::uint64_t index = first; index < last; ++index) {
+        if ((index >> (m_header.cluster_bits - 3)) < m_map.l1().size() &&
+            TRY(m_map.l2_offset(index >> (m_header.cluster_bits - 3))) == 0) {
+            index |= (1ull << (m_header.cluster_bits - 3)) - 1;  // no L2 table: nothing mapped here
+            continue;
+        }
+        std::uint64_t entry = TRY(m_map.entry(index));
+        if (entry == 0)
+            continue;
+        TRY(m_map.set_entry(index, 0, *m_allocator));
+        if (entry == m_decompressed_entry)
+            m_decompressed.clear();
+        TRY(release_entry(entry));
+    }
+    return flush_locked();
+}
+
+Result<void> Qcow2Image::make_empty()
+{
+    if (m_read_only)
+        return fail("empty " + m_file.path(), "the image is open read-only");
+    std::lock_guard lock(m_mutex);
+    if (m_header.nb_snapshots > 0)
+        return fail("empty " + m_file.path(), "the image has internal snapshots, which would keep its clusters");
+    return unmap_clusters(0, (m_header.size + m_header.cluster_size() - 1) >> m_header.cluster_bits);
+}
+
 Result<void> Qcow2Image::resize(std::uint64_t new_size)
 {
     std::string what = "resize " + m_file.path();
@@ -52,16 +81,7 @@ Result<void> Qcow2Image::resize(std::uint64_t new_size)
         // Whole clusters past the new end go; the partial last cluster keeps its data, as QEMU's.
         std::uint64_t first = (new_size + cluster - 1) >> m_header.cluster_bits;
         std::uint64_t last = (m_header.size + cluster - 1) >> m_header.cluster_bits;
-        for (std::uint64_t index = first; index < last; ++index) {
-            std::uint64_t entry = TRY(m_map.entry(index));
-            if (entry == 0)
-                continue;
-            TRY(m_map.set_entry(index, 0, *m_allocator));
-            if (entry == m_decompressed_entry)
-                m_decompressed.clear();
-            TRY(release_entry(entry));
-        }
-        TRY(flush_locked());
+        TRY(unmap_clusters(first, last));
         std::uint64_t keep = Header::l1_entries_for(new_size, m_header.cluster_bits);
         for (std::uint64_t index = keep; index < m_map.l1().size(); ++index) {
             std::uint64_t l2 = m_map.l1()[index] & OFFSET_MASK;
