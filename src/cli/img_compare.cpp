@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "base/log.hpp"
+#include "block/all_zero.hpp"
 #include "cli/img_command.hpp"
 #include "cli/img_open.hpp"
 
@@ -38,6 +39,8 @@ std::optional<std::uint64_t> first_difference(std::span<const std::uint8_t> a, s
 
 std::optional<std::uint64_t> first_nonzero(std::span<const std::uint8_t> data)
 {
+    if (all_zero(data))
+        return std::nullopt;
     auto found = std::find_if(data.begin(), data.end(), [](std::uint8_t byte) { return byte != 0; });
     if (found == data.end())
         return std::nullopt;
