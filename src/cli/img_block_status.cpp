@@ -97,20 +97,15 @@ Result<Extent> BlockStatus::at(DiskImage& image, unsigned depth, std::uint64_t o
     // QEMU looks for holes inside data clusters when the image seems preallocated with metadata
     // only (many more clusters referenced than the file has on disk).
     if (!m_prealloc) {
-        int fd = ::open(qcow2->path().c_str(), O_RDONLY | O_CLOEXEC);
-        std::uint64_t real = fd >= 0 ? allocated_bytes(fd) / cluster : 0;
-        if (fd >= 0)
-            ::close(fd);
+        m_top_file = UniqueFd(::open(qcow2->path().c_str(), O_RDONLY | O_CLOEXEC));
+        if (!m_top_file.valid())
+            return fail("open " + qcow2->path(), "{}", std::strerror(errno));
+        std::uint64_t real = allocated_bytes(m_top_file.get()) / cluster;
         std::uint64_t threshold = std::max(real * 10 / 9, real + 2);
         m_prealloc = TRY(qcow2->referenced_clusters(threshold)) >= threshold;
     }
     if (*m_prealloc) {
-        int fd = ::open(qcow2->path().c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return fail("open " + qcow2->path(), "{}", std::strerror(errno));
-        auto file = file_extent(fd, qcow2->path(), *extent.offset, *extent.offset + extent.length);
-        ::close(fd);
-        auto [data, end] = TRY(std::move(file));
+        auto [data, end] = TRY(file_extent(m_top_file.get(), qcow2->path(), *extent.offset, *extent.offset + extent.length));
         extent.length = end - *extent.offset;
         extent.zero = !data;
     }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
 #include "block/disk_image.hpp"
 
 namespace nimbus::cli {
@@ -38,6 +39,7 @@ private:
 
     DiskImage& m_image;
     std::optional<bool> m_prealloc;  // QEMU's "metadata preallocation" guess for the top image
+    UniqueFd m_top_file;             // the top qcow2 file, for looking at holes when m_prealloc
 };
 
 }  // namespace nimbus::cli
