@@ -70,7 +70,7 @@ printf '%-22s %12s %12s %7s\n' convert "nimbus s" "qemu-img s" ratio
 for target in qcow2 raw; do
     hyperfine --runs 5 --warmup 1 --export-json "$work/hyperfine.json" --prepare "rm -f $work/out" \
         "$nimbus img convert -O $target $work/source.qcow2 $work/out" \
-        "qemu-img convert -O $target $work/source.qcow2 $work/out" >/dev/null
+        "qemu-img convert -O $target $work/source.qcow2 $work/out" >/dev/null 2>&1
     python3 - "$work/hyperfine.json" "$target" <<'PY'
 import json, sys
 ours, theirs = (r["median"] for r in json.load(open(sys.argv[1]))["results"])
