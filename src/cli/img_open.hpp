@@ -14,16 +14,4 @@ namespace nimbus::cli {
 Result<DiskFormat> image_format(const std::string& name, const std::string& path);
 Result<std::unique_ptr<DiskImage>> open_image(const std::string& path, const std::string& format, DiskAccess access);
 
-// qemu-img's progress line, "    (12.34/100%)\r", redrawn when the percentage changes.
-class Progress final {
-public:
-    explicit Progress(bool enabled) : m_enabled(enabled) {}
-    void update(std::uint64_t done, std::uint64_t total);
-    void finish();
-
-private:
-    bool m_enabled;
-    int m_shown = -1;
-};
-
 }  // namespace nimbus::cli

@@ -8,6 +8,7 @@
 #include "block/qcow2/qcow2_image.hpp"
 #include "cli/img_command.hpp"
 #include "cli/img_open.hpp"
+#include "cli/img_progress.hpp"
 
 namespace nimbus::cli {
 
