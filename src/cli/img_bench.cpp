@@ -26,6 +26,7 @@ struct BenchArguments {
     bool write = false;
     bool quiet = false;
     std::string pattern = "seq";
+    std::uint64_t flush_interval = 0;
     std::string file;
 };
 
@@ -85,15 +86,21 @@ Result<void> bench(const BenchArguments& arguments)
         fmt::print("Sending {} {} requests, {} bytes each, {} in parallel (starting at offset {}, step size {})\n",
                    arguments.count, arguments.write ? "write" : "read", buffer, arguments.depth, start,
                    random ? std::string("random") : std::to_string(step));
+    if (arguments.flush_interval != 0 && !arguments.write)
+        return fail("bench", "--flush-interval is only for write benchmarks (-w)");
+    if (arguments.flush_interval != 0 && !arguments.quiet)
+        fmt::print("Sending flush every {} requests\n", arguments.flush_interval);
     Offsets offsets(start, step, buffer, image->size(), random);
     std::atomic<std::uint64_t> issued{0};
     std::mutex failure_mutex;
     std::optional<Error> failure;
     auto worker = [&] {
         std::vector<std::uint8_t> data(buffer, static_cast<std::uint8_t>(fill));
-        while (issued.fetch_add(1) < arguments.count) {
+        for (std::uint64_t index; (index = issued.fetch_add(1)) < arguments.count;) {
             std::uint64_t at = offsets.next();
             auto done = arguments.write ? image->write(at, data) : image->read(at, data);
+            if (done && arguments.flush_interval != 0 && (index + 1) % arguments.flush_interval == 0)
+                done = image->flush();
             if (!done) {
                 std::lock_guard lock(failure_mutex);
                 failure = done.error();
@@ -135,6 +142,7 @@ void add_img_bench(CLI::App& img, int& status)
     command->add_flag("-q", arguments->quiet, "Print nothing");
     command->add_option("--pattern", arguments->pattern,
                         "seq (stepping, as qemu-img), rand (random aligned offsets) or a byte to write");
+    command->add_option("--flush-interval", arguments->flush_interval, "Flush after every N write requests");
     command->add_option("file", arguments->file, "The image")->required();
     command->callback([arguments, &status] {
         if (auto benched = bench(*arguments); !benched) {

@@ -179,7 +179,7 @@ TEST_F(ImgVerbsInterop, BenchWritesWhatQemuIoReads)
     std::string theirs = must_run("qemu-img bench -c 100 -d 2 -S 64k " + image);
     ours = must_run(nimbus + " img bench -c 100 -d 2 -S 64k " + image);
     EXPECT_EQ(ours.substr(0, ours.find('\n')), theirs.substr(0, theirs.find('\n')));
-    must_run(nimbus + " img bench -w -c 300 -d 3 --pattern=rand " + image);
+    must_run(nimbus + " img bench -w -c 300 -d 3 --pattern=rand --flush-interval=50 " + image);
     must_run("qemu-img check " + image);
     EXPECT_EQ(run_command(nimbus + " img bench -s 32M " + image, Stderr::Discard).status, 1);
 }
