@@ -12,6 +12,13 @@ void add_img_command(CLI::App& app, int& status)
     add_img_check(*img, status);
     add_img_snapshot(*img, status);
     add_img_convert(*img, status);
+    add_img_map(*img, status);
+    add_img_compare(*img, status);
+    add_img_measure(*img, status);
+    add_img_resize(*img, status);
+    add_img_bench(*img, status);
+    add_img_rebase(*img, status);
+    add_img_commit(*img, status);
 }
 
 }  // namespace nimbus::cli

@@ -14,5 +14,12 @@ void add_img_info(CLI::App& img, int& status);
 void add_img_check(CLI::App& img, int& status);
 void add_img_snapshot(CLI::App& img, int& status);
 void add_img_convert(CLI::App& img, int& status);
+void add_img_map(CLI::App& img, int& status);
+void add_img_compare(CLI::App& img, int& status);
+void add_img_measure(CLI::App& img, int& status);
+void add_img_resize(CLI::App& img, int& status);
+void add_img_bench(CLI::App& img, int& status);
+void add_img_rebase(CLI::App& img, int& status);
+void add_img_commit(CLI::App& img, int& status);
 
 }  // namespace nimbus::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.hpp"
+#include "block/all_zero.hpp"
 #include "block/disk_image_factory.hpp"
 #include "block/qcow2/qcow2_creator.hpp"
 #include "block/qcow2/qcow2_image.hpp"
@@ -47,7 +48,7 @@ Result<void> copy(DiskImage& source, DiskImage& target, qcow2::Qcow2Image* compr
         std::uint64_t length = std::min(chunk, size - at);
         auto piece = std::span(buffer).first(length);
         TRY(source.read(at, piece));
-        if (std::any_of(piece.begin(), piece.end(), [](std::uint8_t byte) { return byte != 0; })) {
+        if (!all_zero(piece)) {
             if (compressed != nullptr && length == chunk)
                 TRY(compressed->write_compressed_cluster(at, piece));
             else

@@ -47,6 +47,25 @@ public:
     // What a guest cluster maps to (for `img map` and tests).
     enum class ClusterKind { Unallocated, Zero, Data, Compressed };
     Result<ClusterKind> cluster_kind(std::uint64_t guest_offset);
+    // The kind and host offset (0: none; compressed clusters report 0) of a guest cluster.
+    struct ClusterMapping {
+        ClusterKind kind = ClusterKind::Unallocated;
+        std::uint64_t host_offset = 0;
+    };
+    Result<ClusterMapping> cluster_mapping(std::uint64_t guest_offset);
+    // Host clusters with a nonzero refcount, counting at most `limit` (QEMU's metadata
+    // preallocation heuristic for `img map`).
+    Result<std::uint64_t> referenced_clusters(std::uint64_t limit);
+
+    // qcow2_image_maintenance.cpp: `img resize` and `img rebase`.
+    // Grows (the L1 table too, moved when it outgrows its clusters) or shrinks (clusters past the
+    // new end freed; refused with snapshots) the virtual disk, then flushes.
+    Result<void> resize(std::uint64_t new_size);
+    // Points the header at another backing file (empty: none) without touching data; the backing
+    // image opened now stays in use until the image is reopened.
+    Result<void> set_backing_file(const std::string& file, const std::optional<std::string>& format);
+    // Makes every cluster unallocated (reads fall through to the backing file), as after a commit.
+    Result<void> make_empty();
 
     Result<std::vector<Snapshot>> snapshots();
 
@@ -93,6 +112,8 @@ private:
     // Checks a standard L2 entry and returns its host offset (0: none).
     Result<std::uint64_t> data_offset(std::uint64_t entry) const;
     Result<void> check_write(std::string_view what, std::uint64_t offset, std::uint64_t length) const;
+    // Unallocates guest clusters [first, last) and frees what they pointed at (with the lock held).
+    Result<void> unmap_clusters(std::uint64_t first, std::uint64_t last);
     Result<void> zero_range(std::string_view what, std::uint64_t offset, std::uint64_t length, bool unmap,
                             bool discard_only);
 

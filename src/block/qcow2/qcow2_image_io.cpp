@@ -113,7 +113,15 @@ Result<void> Qcow2Image::readv(std::uint64_t offset, std::span<const iovec> buff
 {
     std::uint64_t length = TRY(iov_total_length(buffers));
     TRY(check_request_range("read " + m_file.path(), offset, length, m_header.size));
-    std::vector<std::uint8_t> data(length);
+    // One buffer (the common case) is read into directly; several go through a bounce buffer.
+    std::vector<std::uint8_t> bounce;
+    std::span<std::uint8_t> data;
+    if (buffers.size() == 1) {
+        data = {static_cast<std::uint8_t*>(buffers[0].iov_base), length};
+    } else {
+        bounce.resize(length);
+        data = bounce;
+    }
     {
         std::lock_guard lock(m_mutex);
         std::uint64_t done = 0;
@@ -121,11 +129,12 @@ Result<void> Qcow2Image::readv(std::uint64_t offset, std::span<const iovec> buff
             std::uint64_t at = offset + done;
             std::uint64_t within = at & (m_header.cluster_size() - 1);
             std::uint64_t chunk = std::min(length - done, m_header.cluster_size() - within);
-            TRY(read_cluster(at >> m_header.cluster_bits, within, std::span(data).subspan(done, chunk)));
+            TRY(read_cluster(at >> m_header.cluster_bits, within, data.subspan(done, chunk)));
             done += chunk;
         }
     }
-    scatter(buffers, data);
+    if (!bounce.empty())
+        scatter(buffers, bounce);
     return {};
 }
 
@@ -170,12 +179,15 @@ Result<void> Qcow2Image::write_cluster(std::uint64_t guest_cluster, std::uint64_
             return m_map.set_entry(guest_cluster, offset | ENTRY_COPIED, *m_allocator);
         }
     }
-    std::vector<std::uint8_t> full(cluster_size);
-    if (data.size() != cluster_size)
+    // A whole cluster is written as it is; a part is merged into the old contents (copy-on-write).
+    std::vector<std::uint8_t> full;
+    if (data.size() != cluster_size) {
+        full.resize(cluster_size);
         TRY(read_cluster(guest_cluster, 0, full));
-    std::copy(data.begin(), data.end(), full.begin() + static_cast<std::ptrdiff_t>(within));
+        std::copy(data.begin(), data.end(), full.begin() + static_cast<std::ptrdiff_t>(within));
+    }
     std::uint64_t fresh = TRY(m_allocator->allocate(1));
-    TRY(m_file.write_at(fresh, full));
+    TRY(m_file.write_at(fresh, full.empty() ? data : std::span<const std::uint8_t>(full)));
     TRY(m_map.set_entry(guest_cluster, fresh | ENTRY_COPIED, *m_allocator));
     if (entry == m_decompressed_entry)
         m_decompressed.clear();
@@ -186,7 +198,14 @@ Result<void> Qcow2Image::writev(std::uint64_t offset, std::span<const iovec> buf
 {
     std::uint64_t length = TRY(iov_total_length(buffers));
     TRY(check_write("write", offset, length));
-    std::vector<std::uint8_t> data = gather(buffers, length);
+    std::vector<std::uint8_t> bounce;
+    std::span<const std::uint8_t> data;
+    if (buffers.size() == 1) {
+        data = {static_cast<const std::uint8_t*>(buffers[0].iov_base), length};
+    } else {
+        bounce = gather(buffers, length);
+        data = bounce;
+    }
     std::lock_guard lock(m_mutex);
     TRY(mark_dirty_locked());
     std::uint64_t done = 0;
@@ -194,7 +213,7 @@ Result<void> Qcow2Image::writev(std::uint64_t offset, std::span<const iovec> buf
         std::uint64_t at = offset + done;
         std::uint64_t within = at & (m_header.cluster_size() - 1);
         std::uint64_t chunk = std::min(length - done, m_header.cluster_size() - within);
-        TRY(write_cluster(at >> m_header.cluster_bits, within, std::span(data).subspan(done, chunk)));
+        TRY(write_cluster(at >> m_header.cluster_bits, within, data.subspan(done, chunk)));
         done += chunk;
     }
     return {};
