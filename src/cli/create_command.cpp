@@ -22,7 +22,8 @@ struct CreateOptions {
 
 int create(const CreateOptions& options)
 {
-    log::info("Parsing config from {}", options.config_path);  // what xl says first
+    // What xl says first; like xl, create reports what it decided on stderr at the default level.
+    fmt::print(stderr, "Parsing config from {}\n", options.config_path);
     auto loaded = load_domain_config(options.config_path, options.overrides);
     if (!loaded) {
         log::error("{}", loaded.error().message());
@@ -31,11 +32,14 @@ int create(const CreateOptions& options)
     for (const std::string& warning : loaded->warnings)
         log::warn("{}", warning);
     for (const std::string& notice : loaded->notices)
-        log::info("{}", notice);
+        fmt::print(stderr, "nimbus: {}\n", notice);
     if (options.dry_run) {
         fmt::print("{}\n", domain_config_to_json(loaded->config).dump(4));
         return 0;
     }
+    if (!loaded->config.vifs.empty())
+        log::warn("vif: {} network interface(s) configured but nimbus has no virtio-net yet: the guest gets none",
+                  loaded->config.vifs.size());
     auto created = control::create_domain(loaded->config,
                                           options.paused ? control::StartState::Paused : control::StartState::Running);
     if (!created) {
