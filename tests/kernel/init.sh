@@ -13,7 +13,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # DEVTMPFS_MOUNT does not apply to an initramfs root, so mount it ourselves.
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev  # a disk root has it mounted already (DEVTMPFS_MOUNT)
+grep -q " /dev " /proc/mounts || mount -t devtmpfs devtmpfs /dev  # a disk root has it already (DEVTMPFS_MOUNT)
 # Make sure fds 0-2 are the console even if the kernel could not open one for us.
 exec </dev/console >/dev/console 2>&1
 
