@@ -50,6 +50,9 @@ script)
     fi
     ;;
 wait)
+    # The watchers above must have opened their event devices before anyone presses the button
+    # (evdev keeps nothing for a reader that is not there yet).
+    sleep 1
     echo NIMBUS-WAITING
     while :; do sleep 3600; done
     ;;
