@@ -14,5 +14,5 @@ case $which in
     cloud-kernel) kernel=/harness/vmlinuz ;;
     *) echo "linux_nested.sh: unknown kernel '$which'" >&2; exit 2 ;;
 esac
-exec bash "$repo/tests/nested/run.sh" --timeout 900 --bin "$nimbus:/bin/nimbus" "${files[@]}" \
+exec bash "$repo/tests/nested/run.sh" --timeout 300 --bin "$nimbus:/bin/nimbus" "${files[@]}" \
     -- sh /files/drive.sh "$kernel"

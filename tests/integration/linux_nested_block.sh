@@ -71,7 +71,7 @@ else
 fi
 L1
 
-bash "$repo/tests/nested/run.sh" --timeout 800 --bin "$nimbus:/bin/nimbus" --bin "$(command -v debugfs):/bin/debugfs" \
+bash "$repo/tests/nested/run.sh" --timeout 300 --bin "$nimbus:/bin/nimbus" --bin "$(command -v debugfs):/bin/debugfs" \
     --bin "$(command -v qemu-img):/bin/qemu-img" \
     --file "$kernel_dir/vmlinux:/files/vmlinux" "${files[@]}" --file "$work/l1.sh:/files/l1.sh" \
     -- sh /files/l1.sh | tee "$work/out"

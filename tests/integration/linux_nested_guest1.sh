@@ -7,7 +7,7 @@ nimbus=$1
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 initramfs=$(bash "$repo/tests/kernel/build-initramfs.sh")
 kernel_dir=$(bash "$repo/tests/kernel/build-kernel.sh")
-exec bash "$repo/tests/nested/run.sh" --timeout 900 --bin "$nimbus:/bin/nimbus" \
+exec bash "$repo/tests/nested/run.sh" --timeout 300 --bin "$nimbus:/bin/nimbus" \
     --file "$initramfs:/files/initramfs.cpio.gz" --file "$kernel_dir/vmlinux:/files/vmlinux" \
     --file "$repo/tests/config/corpus/valid/seed_guest1.cfg:/files/guest1.cfg" \
     --file "$repo/tests/integration/nested_guest1_drive.sh:/files/drive.sh" \

@@ -8,7 +8,7 @@ nimbus=$1
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 initramfs=$(bash "$repo/tests/kernel/build-initramfs.sh")
 kernel_dir=$(bash "$repo/tests/kernel/build-kernel.sh")
-exec bash "$repo/tests/nested/run.sh" --timeout 900 --bin "$nimbus:/bin/nimbus" \
+exec bash "$repo/tests/nested/run.sh" --timeout 300 --bin "$nimbus:/bin/nimbus" \
     --file "$initramfs:/files/initramfs.cpio.gz" --file "$kernel_dir/vmlinux:/files/vmlinux" \
     --file "$repo/tests/integration/nested_power_button_drive.sh:/files/drive.sh" \
     -- sh /files/drive.sh /files/vmlinux

@@ -24,7 +24,7 @@ GUEST
 (cd "$work/root" && echo nimbus-test.sh | cpio --create --format=newc --owner=0:0 --quiet) | gzip -9n >"$work/extra.cpio.gz"
 cat "$initramfs" "$work/extra.cpio.gz" >"$work/initrd.cpio.gz"
 
-bash "$repo/tests/nested/run.sh" --timeout 900 --bin "$nimbus:/bin/nimbus" \
+bash "$repo/tests/nested/run.sh" --timeout 300 --bin "$nimbus:/bin/nimbus" \
     --file "$work/initrd.cpio.gz:/files/initrd.cpio.gz" --file "$kernel_dir/vmlinux:/files/vmlinux" \
     -- nimbus run --kernel /files/vmlinux --initrd /files/initrd.cpio.gz --vcpus 2 --rng --virtio-console \
     --cmdline "console=ttyS0 console=hvc0 reboot=k panic=-1 nimbus.init=script"
