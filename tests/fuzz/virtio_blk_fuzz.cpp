@@ -15,6 +15,7 @@
 #include "block/raw_image.hpp"
 #include "devices/virtio/block/virtio_block.hpp"
 #include "devices/virtio/block/virtio_block_spec.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
 #include "tests/unit/devices/virtio/fake_driver.hpp"
 
 namespace {
@@ -26,34 +27,6 @@ constexpr std::uint64_t IMAGE_SIZE = 1 << 20;
 constexpr std::uint64_t RING = 0x8'0000;  // FakeRing needs 48 KiB from here
 constexpr std::uint32_t REQUEST_TYPES[] = {virtio_blk::T_IN,      virtio_blk::T_OUT,     virtio_blk::T_FLUSH,
                                            virtio_blk::T_GET_ID,  virtio_blk::T_DISCARD, virtio_blk::T_WRITE_ZEROES};
-
-// Reads the fuzzer's bytes front to back; zeros once they run out.
-class Input final {
-public:
-    Input(const std::uint8_t* data, std::size_t size) : m_data(data), m_size(size) {}
-    bool done() const { return m_offset >= m_size; }
-    template <typename T>
-    T take()
-    {
-        T value{};
-        std::size_t count = std::min(sizeof value, m_size - std::min(m_offset, m_size));
-        std::memcpy(&value, m_data + m_offset, count);
-        m_offset += sizeof value;
-        return value;
-    }
-    std::span<const std::uint8_t> take_bytes(std::size_t wanted)
-    {
-        std::size_t start = std::min(m_offset, m_size);
-        std::size_t count = std::min(wanted, m_size - start);
-        m_offset += count;
-        return {m_data + start, count};
-    }
-
-private:
-    const std::uint8_t* m_data;
-    std::size_t m_size;
-    std::size_t m_offset = 0;
-};
 
 GuestMemory& memory()
 {
@@ -80,7 +53,7 @@ VirtioBlock& device()
 }
 
 // An address that is mostly inside RAM but sometimes anywhere.
-std::uint64_t take_address(Input& input)
+std::uint64_t take_address(FuzzInput& input)
 {
     auto selector = input.take<std::uint8_t>();
     if (selector % 8 == 0)
@@ -103,7 +76,7 @@ void drain(VirtioBlock& block)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-    Input input(data, size);
+    FuzzInput input(data, size);
     GuestMemory& guest = memory();
     VirtioBlock& block = device();
     auto ram = *guest.span(0, MEMORY_SIZE);

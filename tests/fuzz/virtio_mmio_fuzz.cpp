@@ -9,6 +9,7 @@
 #include "devices/virtio/console/virtio_console.hpp"
 #include "devices/virtio/mmio_transport.hpp"
 #include "devices/virtio/rng/virtio_rng.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
 #include "tests/unit/devices/virtio/fake_driver.hpp"
 
 namespace {
@@ -16,34 +17,6 @@ namespace {
 using namespace nimbus;
 
 constexpr std::uint64_t MEMORY_SIZE = 1 << 20;
-
-// Reads the fuzzer's bytes front to back; zeros once they run out.
-class Input final {
-public:
-    Input(const std::uint8_t* data, std::size_t size) : m_data(data), m_size(size) {}
-    bool done() const { return m_offset >= m_size; }
-    template <typename T>
-    T take()
-    {
-        T value{};
-        std::size_t count = std::min(sizeof value, m_size - std::min(m_offset, m_size));
-        std::memcpy(&value, m_data + m_offset, count);
-        m_offset += sizeof value;
-        return value;
-    }
-    std::span<const std::uint8_t> take_bytes(std::size_t wanted)
-    {
-        std::size_t start = std::min(m_offset, m_size);
-        std::size_t count = std::min(wanted, m_size - start);
-        m_offset += count;
-        return {m_data + start, count};
-    }
-
-private:
-    const std::uint8_t* m_data;
-    std::size_t m_size;
-    std::size_t m_offset = 0;
-};
 
 GuestMemory& memory()
 {
@@ -55,7 +28,7 @@ GuestMemory& memory()
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-    Input input(data, size);
+    FuzzInput input(data, size);
     GuestMemory& guest = memory();
     // Every run starts from zeroed RAM so that a finding reproduces on its own.
     auto ram = *guest.span(0, MEMORY_SIZE);
